@@ -1,0 +1,326 @@
+/* cp_engine.h — the placement engine: pools, servers, meetings, the load
+ * model, admission and placement.
+ *
+ * Pure and deterministic: state + event + time -> new state, a decision, and
+ * a journal of changes to persist. The engine never reads a clock, opens a
+ * socket or touches a file; every call takes `now`. Timers that fall due
+ * (ramp-up ends, idle grace, expiry) run at the start of each call, in
+ * deadline order, so the outcome depends only on the sequence of
+ * (event, time) pairs. The daemon and the simulator drive the same code.
+ *
+ * Structs below are public for reading. Only the engine writes them. */
+#ifndef CP_ENGINE_H
+#define CP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/cp_types.h"
+
+/* ---- configuration ---------------------------------------------------- */
+
+typedef struct cp_engine_config {
+    /* load model, in milli-units */
+    cp_mu_t meeting_base; /* per active meeting (default 2 units) */
+    cp_mu_t cost_audio;   /* per participant with audio (1) */
+    cp_mu_t cost_video;   /* per participant with video (4) */
+    cp_mu_t cost_sharing; /* per participant with screen sharing (2) */
+    /* admission thresholds, as utilization fractions */
+    double new_meeting_below; /* a new meeting fits if util after <= this (0.80) */
+    double join_below;        /* joins admitted while util after < this (0.95) */
+    uint32_t retry_after;     /* seconds suggested on refusal (15) */
+    cp_ms_t ramp_up;          /* expected size counts in full this long (15 min) */
+    /* meetings */
+    uint32_t default_size;    /* expected_participants when not given (5) */
+    uint32_t large_threshold; /* expected size that makes a meeting large (250) */
+    cp_ms_t idle_grace;       /* empty this long -> deactivated (60 s) */
+    cp_ms_t expire_after;     /* scheduled meeting ends this long after its end (14 d) */
+    cp_ms_t adhoc_expire;     /* meet-now without end expires this long after last use (8 h) */
+    cp_ms_t retain_ended;     /* ended meetings are forgotten after this (30 d) */
+    /* servers */
+    cp_ms_t report_timeout; /* no report this long -> down (30 s); see issue 5 */
+    /* placement */
+    cp_policy_t policy; /* default policy of new pools */
+    uint64_t seed;      /* for random policies and hash seeding */
+    bool track_changes; /* journal changes for the store (off in the simulator) */
+} cp_engine_config_t;
+
+/** Fills cfg with the documented defaults. */
+void cp_engine_config_defaults(cp_engine_config_t *cfg);
+
+/* ---- objects ------------------------------------------------------------ */
+
+typedef struct cp_pool cp_pool_t;
+typedef struct cp_server cp_server_t;
+typedef struct cp_meeting cp_meeting_t;
+typedef struct cp_engine cp_engine_t;
+
+struct cp_capclass; /* internal: servers of one pool with equal capacity */
+
+struct cp_pool {
+    char name[CP_ID_MAX + 1];
+    cp_policy_t policy;
+    cp_server_t **servers; /* every server of the pool, in registration order */
+    size_t nservers, servers_cap;
+    cp_server_t **eligible; /* up and not held: may take new meetings */
+    size_t neligible, eligible_cap;
+    struct cp_capclass *classes;
+    size_t nclasses, classes_cap;
+    size_t rr_next; /* round-robin cursor */
+    uint32_t active_meetings;
+};
+
+struct cp_server {
+    char id[CP_ID_MAX + 1];
+    char *address;
+    char *region; /* NULL when not given */
+    cp_pool_t *pool;
+    cp_mu_t capacity;
+    cp_mu_t other_load; /* non-conferencing work on the machine */
+    cp_mu_t conf_load;  /* sum of predicted loads of hosted meetings */
+    cp_mu_t new_limit;  /* load at or below which a new meeting fits */
+    cp_mu_t join_limit; /* load below which joins are admitted */
+    cp_server_state_t state;
+    uint32_t meetings;     /* active meetings hosted */
+    uint32_t participants; /* observed participants over hosted meetings */
+    double cpu;            /* last reported CPU fraction, or -1 */
+    cp_ms_t created;
+    cp_ms_t last_report;  /* CP_TIME_NONE if never */
+    cp_ms_t empty_since;  /* while draining: when the last meeting left */
+    uint64_t seq;         /* registration order, breaks placement ties */
+    /* internal */
+    struct cp_capclass *cls;
+    size_t pool_idx, elig_idx, heap_pos;
+    int32_t journal_idx;
+};
+
+struct cp_pset; /* internal: participant ids of a meeting */
+
+struct cp_meeting {
+    char id[CP_ID_MAX + 1];
+    char *organizer;
+    char *subject; /* NULL when not given */
+    cp_pool_t *pool;
+    cp_ms_t start, end; /* CP_TIME_NONE for a meet-now meeting */
+    cp_ms_t created;
+    cp_ms_t activated;   /* start of the current (or last) activation */
+    cp_ms_t ended;       /* when it became ended */
+    cp_ms_t empty_since; /* while active with nobody in it */
+    cp_ms_t last_active; /* last deactivation */
+    uint32_t expected;     /* expected_participants given at scheduling */
+    uint32_t peak;         /* highest participant count over all activations */
+    uint32_t prior_peak;   /* peak of earlier activations, fixed at activation */
+    uint32_t participants; /* observed now: joins/leaves, corrected by reports */
+    uint8_t modalities;    /* CP_MOD_* of the meeting (default audio) */
+    cp_meeting_state_t state;
+    cp_server_t *server; /* while active */
+    cp_mu_t predicted;   /* contribution to server->conf_load while active */
+    cp_mu_t joined_units; /* sum of costs of the joined participant ids */
+    uint64_t seq;        /* creation order; list cursor */
+    /* internal */
+    struct cp_pset *pset;
+    cp_ms_t deadline;
+    size_t timer_pos;
+    int32_t journal_idx;
+};
+
+/* ---- lifecycle and time ----------------------------------------------- */
+
+/** Creates an engine with a copy of cfg. Never returns NULL. */
+cp_engine_t *cp_engine_new(const cp_engine_config_t *cfg);
+/** Frees the engine and everything it owns. */
+void cp_engine_free(cp_engine_t *e);
+/** The engine's configuration. */
+const cp_engine_config_t *cp_engine_config(const cp_engine_t *e);
+/** Runs every timer due at or before now, in deadline order. Every other
+ *  call that takes `now` does this first. `now` must not go backwards; an
+ *  earlier value is treated as the latest seen. */
+void cp_engine_advance(cp_engine_t *e, cp_ms_t now);
+/** The earliest pending timer, or CP_TIME_NONE. */
+cp_ms_t cp_engine_next_deadline(const cp_engine_t *e);
+
+/* ---- load model ----------------------------------------------------------- */
+
+/** Cost of one participant with the given modalities. */
+cp_mu_t cp_engine_cost(const cp_engine_t *e, unsigned modalities);
+/** A meeting's load now: predicted while active, expected while scheduled,
+ *  0 once ended. */
+cp_mu_t cp_engine_meeting_load(const cp_engine_t *e, const cp_meeting_t *m);
+/** Utilization of a server: (other + conference) / capacity. */
+double cp_server_utilization(const cp_server_t *s);
+/** other + conference load. */
+static inline cp_mu_t cp_server_load(const cp_server_t *s) {
+    return s->other_load + s->conf_load;
+}
+
+/* ---- pools ---------------------------------------------------------------- */
+
+/** The pool called name, or NULL. */
+cp_pool_t *cp_engine_pool(const cp_engine_t *e, const char *name);
+/** The pool called name, created (with the default policy) if needed. */
+cp_pool_t *cp_engine_pool_ensure(cp_engine_t *e, const char *name);
+/** Iterates pools: start with *it = 0; NULL at the end. */
+cp_pool_t *cp_engine_pool_next(const cp_engine_t *e, size_t *it);
+/** Sets a pool's placement policy. */
+void cp_engine_pool_set_policy(cp_engine_t *e, cp_pool_t *p, cp_policy_t policy);
+
+/** Aggregate figures of a pool, as served by GET /v1/pool. */
+typedef struct cp_pool_stats {
+    uint32_t servers, up;
+    cp_mu_t capacity, load; /* over up servers */
+    uint32_t active_meetings, participants;
+    double utilization; /* load / capacity over up servers */
+    double imbalance;   /* max server utilization / mean, over up servers */
+} cp_pool_stats_t;
+void cp_engine_pool_stats(const cp_engine_t *e, const cp_pool_t *p, cp_pool_stats_t *out);
+
+/* ---- servers -------------------------------------------------------------- */
+
+typedef struct cp_server_spec {
+    const char *id;
+    const char *address;
+    const char *pool;   /* NULL -> "default" */
+    const char *region; /* may be NULL */
+    cp_mu_t capacity;
+} cp_server_spec_t;
+
+/** Creates or updates a server. *created tells which. Moving a server that
+ *  hosts meetings to another pool is CP_E_CONFLICT. */
+cp_status_t cp_engine_server_put(cp_engine_t *e, const cp_server_spec_t *spec, cp_ms_t now,
+                                 cp_server_t **out, bool *created);
+/** The server with that id, or NULL. */
+cp_server_t *cp_engine_server(const cp_engine_t *e, const char *id, size_t len);
+/** Iterates servers in registration order: start with *it = 0. */
+cp_server_t *cp_engine_server_next(const cp_engine_t *e, size_t *it);
+size_t cp_engine_server_count(const cp_engine_t *e);
+/** Stops new meetings on s; its meetings and joins to them go on. */
+cp_status_t cp_engine_server_drain(cp_engine_t *e, cp_server_t *s, cp_ms_t now);
+/** Returns a draining or down server to up. */
+cp_status_t cp_engine_server_resume(cp_engine_t *e, cp_server_t *s, cp_ms_t now);
+/** Removes s. CP_E_CONFLICT while it hosts active meetings, unless force,
+ *  which re-homes them first. s is freed on success. */
+cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, cp_ms_t now);
+
+/** One meeting's entry in a load report. */
+typedef struct cp_report_meeting {
+    const char *id;
+    size_t len;
+    uint32_t participants;
+} cp_report_meeting_t;
+
+typedef struct cp_report {
+    bool has_other_load, has_cpu;
+    cp_mu_t other_load;
+    double cpu; /* 0..1 */
+    const cp_report_meeting_t *meetings;
+    size_t nmeetings;
+    bool has_meetings;
+} cp_report_t;
+
+/** Applies a load report from s. */
+cp_status_t cp_engine_server_report(cp_engine_t *e, cp_server_t *s, const cp_report_t *r,
+                                    cp_ms_t now);
+
+/* ---- meetings --------------------------------------------------------------- */
+
+typedef struct cp_meeting_spec {
+    const char *id; /* required; the front door generates one if the client did not */
+    const char *organizer;
+    const char *subject; /* may be NULL */
+    const char *pool;    /* NULL -> "default" */
+    cp_ms_t start, end;  /* CP_TIME_NONE for meet-now */
+    uint32_t expected;   /* 0 -> default_size */
+    unsigned modalities; /* 0 -> audio */
+} cp_meeting_spec_t;
+
+/** Schedules a meeting. Reserves nothing. CP_E_CONFLICT if the id exists,
+ *  CP_E_INVALID (with *why set) for an unknown pool or end <= start. */
+cp_status_t cp_engine_meeting_create(cp_engine_t *e, const cp_meeting_spec_t *spec, cp_ms_t now,
+                                     cp_meeting_t **out, const char **why);
+/** The meeting with that id, or NULL. */
+cp_meeting_t *cp_engine_meeting(const cp_engine_t *e, const char *id, size_t len);
+/** The first meeting created after the one with sequence number seq
+ *  (0 = from the start), or NULL. Meetings come in creation order. */
+cp_meeting_t *cp_engine_meeting_after(const cp_engine_t *e, uint64_t seq);
+size_t cp_engine_meeting_count(const cp_engine_t *e);
+/** Ends m (cancel or end): frees its server's resources; it can no longer
+ *  be joined. CP_E_GONE if it already ended. */
+cp_status_t cp_engine_meeting_end(cp_engine_t *e, cp_meeting_t *m, cp_ms_t now);
+
+/** What a join decided, for the reply and the decision log. */
+typedef struct cp_join {
+    cp_server_t *server;   /* where the participant goes */
+    uint32_t participants; /* in the meeting after the join */
+    bool activated;        /* this join activated the meeting */
+    bool new_participant;  /* false for a repeated join of the same id */
+    double util_before, util_after; /* of the chosen (or refusing) server */
+    cp_policy_t policy;
+} cp_join_t;
+
+/** Joins participant pid to m. modalities 0 means the meeting's.
+ *  Activates m on the first join, sticks to its server afterwards.
+ *  CP_E_GONE for an ended meeting, CP_E_POOL_FULL when no server may take a
+ *  new meeting, CP_E_MEETING_FULL when m's server is past the join
+ *  threshold. A repeated join of the same pid counts once. */
+cp_status_t cp_engine_join(cp_engine_t *e, cp_meeting_t *m, const char *pid, size_t plen,
+                           unsigned modalities, cp_ms_t now, cp_join_t *out);
+/** Removes participant pid from m. Idempotent. CP_E_GONE if m ended. */
+cp_status_t cp_engine_leave(cp_engine_t *e, cp_meeting_t *m, const char *pid, size_t plen,
+                            cp_ms_t now);
+
+/* ---- persistence -------------------------------------------------------------- */
+
+/** Persistent fields of a server. Strings are borrowed. */
+typedef struct cp_server_rec {
+    const char *id, *address, *pool, *region; /* region may be NULL */
+    cp_mu_t capacity, other_load;
+    cp_server_state_t state;
+    double cpu;
+    cp_ms_t created, last_report, empty_since;
+    uint64_t seq;
+} cp_server_rec_t;
+
+/** Persistent fields of a meeting. Strings are borrowed. */
+typedef struct cp_meeting_rec {
+    const char *id, *organizer, *subject, *pool; /* subject may be NULL */
+    const char *server;                          /* NULL unless active */
+    cp_meeting_state_t state;
+    cp_ms_t start, end, created, activated, ended, empty_since, last_active;
+    uint32_t expected, peak, prior_peak, participants;
+    unsigned modalities;
+    uint64_t seq;
+} cp_meeting_rec_t;
+
+void cp_server_to_rec(const cp_server_t *s, cp_server_rec_t *r);
+void cp_meeting_to_rec(const cp_meeting_t *m, cp_meeting_rec_t *r);
+
+/** Receives the journal of changes made since the last drain, in order.
+ *  Upserts carry the object's state at drain time. */
+typedef struct cp_change_sink {
+    void (*server)(void *ctx, const cp_server_rec_t *r);
+    void (*server_deleted)(void *ctx, const char *id);
+    void (*meeting)(void *ctx, const cp_meeting_rec_t *r);
+    void (*meeting_deleted)(void *ctx, const char *id);
+    void (*participant_joined)(void *ctx, const char *mid, const char *pid, unsigned mods);
+    void (*participant_left)(void *ctx, const char *mid, const char *pid);
+    void (*participants_cleared)(void *ctx, const char *mid);
+} cp_change_sink_t;
+
+/** True when changes wait to be drained. */
+bool cp_engine_has_changes(const cp_engine_t *e);
+/** Hands every pending change to sink and clears the journal. */
+void cp_engine_drain_changes(cp_engine_t *e, const cp_change_sink_t *sink, void *ctx);
+
+/** Restores a server from the store (before any meeting that it hosts). */
+cp_status_t cp_engine_restore_server(cp_engine_t *e, const cp_server_rec_t *r);
+/** Restores a meeting from the store. */
+cp_status_t cp_engine_restore_meeting(cp_engine_t *e, const cp_meeting_rec_t *r);
+/** Restores one joined participant of a restored meeting. */
+cp_status_t cp_engine_restore_participant(cp_engine_t *e, const char *mid, const char *pid,
+                                          unsigned mods);
+/** Finishes a restore: recomputes loads and timers as of now. Restoring
+ *  journals nothing. */
+void cp_engine_restore_done(cp_engine_t *e, cp_ms_t now);
+
+#endif

@@ -1,0 +1,82 @@
+/* cp_types.h — small value types shared by the engine and its callers:
+ * time, load units, ids, modalities, states, policies and status codes. */
+#ifndef CP_TYPES_H
+#define CP_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Milliseconds since the Unix epoch, UTC. The engine never reads a clock. */
+typedef int64_t cp_ms_t;
+#define CP_TIME_NONE INT64_MIN
+
+/** Load in milli-units: one audio participant is 1000 by default. Integer
+ *  arithmetic keeps sums exact, so adding and removing a meeting leaves a
+ *  server's load exactly as before, and runs are reproducible. */
+typedef int64_t cp_mu_t;
+#define CP_MU_PER_UNIT 1000
+
+/** Ids match [A-Za-z0-9._-]{1,64}. */
+#define CP_ID_MAX 64
+
+/** Modalities, as a bit set. */
+enum {
+    CP_MOD_AUDIO = 1u,
+    CP_MOD_VIDEO = 2u,
+    CP_MOD_SHARING = 4u,
+    CP_MOD_ALL = 7u,
+};
+
+typedef enum cp_server_state {
+    CP_SERVER_UP = 0,
+    CP_SERVER_DRAINING = 1,
+    CP_SERVER_DOWN = 2,
+} cp_server_state_t;
+
+typedef enum cp_meeting_state {
+    CP_MEETING_SCHEDULED = 0,
+    CP_MEETING_ACTIVE = 1,
+    CP_MEETING_ENDED = 2,
+} cp_meeting_state_t;
+
+typedef enum cp_policy {
+    CP_POLICY_LEAST_UTILIZATION = 0,
+    CP_POLICY_ROUND_ROBIN,
+    CP_POLICY_RANDOM,
+    CP_POLICY_LEAST_MEETINGS,
+    CP_POLICY_POWER_OF_TWO,
+    CP_POLICY_BEST_FIT,
+    CP_POLICY_COUNT
+} cp_policy_t;
+
+/** Results of engine calls. Front doors map them to HTTP and SIP codes. */
+typedef enum cp_status {
+    CP_OK = 0,
+    CP_E_NOT_FOUND = -1,
+    CP_E_GONE = -2,
+    CP_E_CONFLICT = -3,
+    CP_E_INVALID = -4,
+    CP_E_POOL_FULL = -5,
+    CP_E_MEETING_FULL = -6,
+} cp_status_t;
+
+/** "ok", "not_found", ... */
+const char *cp_status_name(cp_status_t st);
+const char *cp_server_state_name(cp_server_state_t st);
+const char *cp_meeting_state_name(cp_meeting_state_t st);
+/** Parses "up", "draining", "down"; returns false if unknown. */
+bool cp_server_state_parse(const char *s, cp_server_state_t *out);
+bool cp_meeting_state_parse(const char *s, cp_meeting_state_t *out);
+const char *cp_policy_name(cp_policy_t p);
+/** Parses a policy name; returns false if unknown. */
+bool cp_policy_parse(const char *s, cp_policy_t *out);
+/** Name of one modality bit: "audio", "video", "sharing". */
+const char *cp_modality_name(unsigned bit);
+/** Parses one modality name into its bit; 0 if unknown. */
+unsigned cp_modality_parse(const char *s, size_t len);
+
+/** True if s[0..len) is a valid id. */
+bool cp_id_valid(const char *s, size_t len);
+
+#endif
