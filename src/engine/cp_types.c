@@ -1,0 +1,93 @@
+/* cp_types.c — names and parsing of the engine's value types. */
+#include "engine/cp_types.h"
+
+#include <string.h>
+
+const char *cp_status_name(cp_status_t st) {
+    switch (st) {
+    case CP_OK: return "ok";
+    case CP_E_NOT_FOUND: return "not_found";
+    case CP_E_GONE: return "gone";
+    case CP_E_CONFLICT: return "conflict";
+    case CP_E_INVALID: return "invalid_field";
+    case CP_E_POOL_FULL: return "pool_full";
+    case CP_E_MEETING_FULL: return "meeting_full";
+    }
+    return "unknown";
+}
+
+static const char *const cp__server_states[] = {"up", "draining", "down"};
+static const char *const cp__meeting_states[] = {"scheduled", "active", "ended"};
+static const char *const cp__policies[CP_POLICY_COUNT] = {
+    "least_utilization", "round_robin", "random", "least_meetings", "power_of_two", "best_fit",
+};
+
+const char *cp_server_state_name(cp_server_state_t st) {
+    return (unsigned)st < 3 ? cp__server_states[st] : "unknown";
+}
+
+const char *cp_meeting_state_name(cp_meeting_state_t st) {
+    return (unsigned)st < 3 ? cp__meeting_states[st] : "unknown";
+}
+
+bool cp_server_state_parse(const char *s, cp_server_state_t *out) {
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, cp__server_states[i]) == 0) {
+            *out = (cp_server_state_t)i;
+            return true;
+        }
+    return false;
+}
+
+bool cp_meeting_state_parse(const char *s, cp_meeting_state_t *out) {
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, cp__meeting_states[i]) == 0) {
+            *out = (cp_meeting_state_t)i;
+            return true;
+        }
+    return false;
+}
+
+const char *cp_policy_name(cp_policy_t p) {
+    return (unsigned)p < CP_POLICY_COUNT ? cp__policies[p] : "unknown";
+}
+
+bool cp_policy_parse(const char *s, cp_policy_t *out) {
+    for (int i = 0; i < CP_POLICY_COUNT; i++)
+        if (strcmp(s, cp__policies[i]) == 0) {
+            *out = (cp_policy_t)i;
+            return true;
+        }
+    return false;
+}
+
+const char *cp_modality_name(unsigned bit) {
+    switch (bit) {
+    case CP_MOD_AUDIO: return "audio";
+    case CP_MOD_VIDEO: return "video";
+    case CP_MOD_SHARING: return "sharing";
+    }
+    return "unknown";
+}
+
+unsigned cp_modality_parse(const char *s, size_t len) {
+    if (len == 5 && memcmp(s, "audio", 5) == 0)
+        return CP_MOD_AUDIO;
+    if (len == 5 && memcmp(s, "video", 5) == 0)
+        return CP_MOD_VIDEO;
+    if (len == 7 && memcmp(s, "sharing", 7) == 0)
+        return CP_MOD_SHARING;
+    return 0;
+}
+
+bool cp_id_valid(const char *s, size_t len) {
+    if (len == 0 || len > CP_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}

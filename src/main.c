@@ -1,0 +1,34 @@
+/* main.c — the confpool binary: dispatches to its subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+static int cp__help(int argc, char **argv);
+
+typedef struct cp_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cp_command_t;
+
+static const cp_command_t cp__commands[] = {
+    {"help", "list the subcommands", cp__help},
+};
+
+static int cp__help(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    printf("usage: confpool <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof cp__commands / sizeof cp__commands[0]; i++)
+        printf("  %-10s %s\n", cp__commands[i].name, cp__commands[i].summary);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return cp__help(argc, argv), 2;
+    for (size_t i = 0; i < sizeof cp__commands / sizeof cp__commands[0]; i++)
+        if (strcmp(argv[1], cp__commands[i].name) == 0)
+            return cp__commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "confpool: unknown command '%s' (try 'confpool help')\n", argv[1]);
+    return 2;
+}
