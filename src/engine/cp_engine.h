@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/cp_pset.h"
 #include "engine/cp_types.h"
 
 /* ---- configuration ---------------------------------------------------- */
@@ -91,11 +92,11 @@ struct cp_server {
     uint64_t seq;         /* registration order, breaks placement ties */
     /* internal */
     struct cp_capclass *cls;
-    size_t pool_idx, elig_idx, heap_pos;
+    size_t elig_idx; /* in pool->eligible, or SIZE_MAX */
+    size_t heap_pos; /* in cls->heap */
+    cp_meeting_t *hosted; /* active meetings on this server (intrusive list) */
     int32_t journal_idx;
 };
-
-struct cp_pset; /* internal: participant ids of a meeting */
 
 struct cp_meeting {
     char id[CP_ID_MAX + 1];
@@ -118,10 +119,12 @@ struct cp_meeting {
     cp_mu_t predicted;   /* contribution to server->conf_load while active */
     cp_mu_t joined_units; /* sum of costs of the joined participant ids */
     uint64_t seq;        /* creation order; list cursor */
+    char rehomed_from[CP_ID_MAX + 1]; /* last server it was moved away from, or "" */
     /* internal */
-    struct cp_pset *pset;
-    cp_ms_t deadline;
+    cp_pset_t pset;  /* joined participant ids */
+    cp_ms_t deadline; /* next timer, CP_TIME_NONE if none */
     size_t timer_pos;
+    cp_meeting_t *host_prev, *host_next; /* in server->hosted */
     int32_t journal_idx;
 };
 
@@ -133,9 +136,11 @@ cp_engine_t *cp_engine_new(const cp_engine_config_t *cfg);
 void cp_engine_free(cp_engine_t *e);
 /** The engine's configuration. */
 const cp_engine_config_t *cp_engine_config(const cp_engine_t *e);
-/** Runs every timer due at or before now, in deadline order. Every other
- *  call that takes `now` does this first. `now` must not go backwards; an
- *  earlier value is treated as the latest seen. */
+/** Runs every timer due at or before now, in deadline order, each at its
+ *  own deadline. Call it before looking objects up for an event: pointers
+ *  returned by lookups stay valid until the next cp_engine_advance. Event
+ *  calls that take `now` also run due timers first (but free nothing).
+ *  `now` must not go backwards; an earlier value counts as the latest. */
 void cp_engine_advance(cp_engine_t *e, cp_ms_t now);
 /** The earliest pending timer, or CP_TIME_NONE. */
 cp_ms_t cp_engine_next_deadline(const cp_engine_t *e);
@@ -290,6 +295,7 @@ typedef struct cp_meeting_rec {
     uint32_t expected, peak, prior_peak, participants;
     unsigned modalities;
     uint64_t seq;
+    const char *rehomed_from; /* NULL if never moved */
 } cp_meeting_rec_t;
 
 void cp_server_to_rec(const cp_server_t *s, cp_server_rec_t *r);
