@@ -46,7 +46,7 @@ typedef struct cp_http_req {
     cp_slice_t content_type;  /* header value, empty if absent */
     cp_slice_t body;          /* decoded (Content-Length or chunked) */
     uint64_t id;              /* per-process request number, for logs */
-    const char *peer;         /* "127.0.0.1:53412" */
+    const char *peer;         /* "127.0.0.1:53412", "[::1]:53412" */
 } cp_http_req_t;
 
 typedef struct cp_http_resp {

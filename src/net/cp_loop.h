@@ -46,7 +46,9 @@ void cp_loop_timer_cancel(cp_loop_t *loop, uint64_t id);
 void cp_loop_before_wait(cp_loop_t *loop, cp_loop_hook_fn fn, void *data);
 
 /** Delivers signo to fn from inside the loop (blocks it, reads a signalfd).
- *  Returns 0 or a negative errno. */
+ *  The mask is per thread: call this before starting other threads, which
+ *  inherit it, or they may take the signal's default action. The signal
+ *  stays blocked after cp_loop_free. Returns 0 or a negative errno. */
 int cp_loop_signal(cp_loop_t *loop, int signo, cp_loop_signal_fn fn, void *data);
 
 /** Runs until cp_loop_stop. */
