@@ -99,7 +99,14 @@ struct cp_server {
 };
 
 struct cp_meeting {
+    /* Hot fields first: a sticky lookup touches the id map's slot and this
+     * first cache line only. */
+    cp_server_t *server; /* while active */
+    cp_meeting_state_t state;
+    uint32_t participants; /* observed now: joins/leaves, corrected by reports */
+    cp_pset_t pset;        /* joined participant ids */
     char id[CP_ID_MAX + 1];
+    uint8_t modalities;    /* CP_MOD_* of the meeting (default audio) */
     char *organizer;
     char *subject; /* NULL when not given */
     cp_pool_t *pool;
@@ -109,19 +116,14 @@ struct cp_meeting {
     cp_ms_t ended;       /* when it became ended */
     cp_ms_t empty_since; /* while active with nobody in it */
     cp_ms_t last_active; /* last deactivation */
-    uint32_t expected;     /* expected_participants given at scheduling */
-    uint32_t peak;         /* highest participant count over all activations */
-    uint32_t prior_peak;   /* peak of earlier activations, fixed at activation */
-    uint32_t participants; /* observed now: joins/leaves, corrected by reports */
-    uint8_t modalities;    /* CP_MOD_* of the meeting (default audio) */
-    cp_meeting_state_t state;
-    cp_server_t *server; /* while active */
+    uint32_t expected;   /* expected_participants given at scheduling */
+    uint32_t peak;       /* highest participant count over all activations */
+    uint32_t prior_peak; /* peak of earlier activations, fixed at activation */
     cp_mu_t predicted;   /* contribution to server->conf_load while active */
     cp_mu_t joined_units; /* sum of costs of the joined participant ids */
     uint64_t seq;        /* creation order; list cursor */
     char rehomed_from[CP_ID_MAX + 1]; /* last server it was moved away from, or "" */
     /* internal */
-    cp_pset_t pset;  /* joined participant ids */
     cp_ms_t deadline; /* next timer, CP_TIME_NONE if none */
     size_t timer_pos;
     cp_meeting_t *host_prev, *host_next; /* in server->hosted */

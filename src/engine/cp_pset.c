@@ -11,7 +11,7 @@ static uint32_t cp__slot(const cp_pset_t *s, uint64_t h, const char *id, size_t 
     uint32_t mask = s->cap - 1;
     for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
         const cp_pset_entry_t *e = &s->slots[i];
-        if (e->id == NULL || (e->hash == h && e->len == len && memcmp(e->id, id, len) == 0))
+        if (e->len == 0 || (e->hash == h && e->len == len && memcmp(cp_pset_id(e), id, len) == 0))
             return i;
     }
 }
@@ -21,7 +21,7 @@ cp_pset_entry_t *cp_pset_find(const cp_pset_t *s, const char *id, size_t len, ui
         return NULL;
     uint64_t h = cp_hash_bytes(id, len, seed);
     cp_pset_entry_t *e = &s->slots[cp__slot(s, h, id, len)];
-    return e->id ? e : NULL;
+    return e->len ? e : NULL;
 }
 
 static void cp__grow(cp_pset_t *s) {
@@ -31,10 +31,10 @@ static void cp__grow(cp_pset_t *s) {
     s->slots = cp_calloc(ncap, sizeof *s->slots);
     s->cap = ncap;
     for (uint32_t i = 0; i < ocap; i++) {
-        if (old[i].id == NULL)
+        if (old[i].len == 0)
             continue;
         uint32_t j = (uint32_t)old[i].hash & (ncap - 1);
-        while (s->slots[j].id)
+        while (s->slots[j].len)
             j = (j + 1) & (ncap - 1);
         s->slots[j] = old[i];
     }
@@ -48,7 +48,12 @@ cp_pset_entry_t *cp_pset_add(cp_pset_t *s, const char *id, size_t len, uint8_t m
     uint64_t h = cp_hash_bytes(id, len, seed);
     cp_pset_entry_t *e = &s->slots[cp__slot(s, h, id, len)];
     e->hash = h;
-    e->id = cp_strndup(id, len);
+    if (len > CP_PSET_INLINE) {
+        e->id.ptr = cp_strndup(id, len);
+    } else {
+        memcpy(e->id.inl, id, len);
+        e->id.inl[len] = '\0';
+    }
     e->len = (uint32_t)len;
     e->mods = mods;
     s->len++;
@@ -61,15 +66,16 @@ int cp_pset_remove(cp_pset_t *s, const char *id, size_t len, uint64_t seed) {
     uint64_t h = cp_hash_bytes(id, len, seed);
     uint32_t mask = s->cap - 1;
     uint32_t i = cp__slot(s, h, id, len);
-    if (s->slots[i].id == NULL)
+    if (s->slots[i].len == 0)
         return 0;
-    cp_free(s->slots[i].id);
+    if (s->slots[i].len > CP_PSET_INLINE)
+        cp_free(s->slots[i].id.ptr);
     uint32_t j = i;
     for (;;) {
-        s->slots[i].id = NULL;
+        s->slots[i].len = 0;
         for (;;) {
             j = (j + 1) & mask;
-            if (s->slots[j].id == NULL) {
+            if (s->slots[j].len == 0) {
                 s->len--;
                 return 1;
             }
@@ -84,7 +90,8 @@ int cp_pset_remove(cp_pset_t *s, const char *id, size_t len, uint64_t seed) {
 
 void cp_pset_clear(cp_pset_t *s) {
     for (uint32_t i = 0; i < s->cap; i++)
-        cp_free(s->slots[i].id);
+        if (s->slots[i].len > CP_PSET_INLINE)
+            cp_free(s->slots[i].id.ptr);
     cp_free(s->slots);
     s->slots = NULL;
     s->cap = s->len = 0;

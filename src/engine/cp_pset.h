@@ -3,18 +3,24 @@
  * Joins are idempotent per participant id, so the engine remembers who is
  * in each meeting and with which modalities. Most meetings have a handful
  * of people and some have thousands: an open-addressing table that starts
- * at 8 slots and doubles. */
+ * at 8 slots and doubles. Ids up to 31 bytes are stored in the slot itself,
+ * so checking a repeated join touches one cache line. */
 #ifndef CP_PSET_H
 #define CP_PSET_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#define CP_PSET_INLINE 31
+
 typedef struct cp_pset_entry {
     uint64_t hash;
-    char *id; /* NULL marks an empty slot */
-    uint32_t len;
+    uint32_t len; /* 0 marks an empty slot */
     uint8_t mods;
+    union {
+        char *ptr;                    /* len > CP_PSET_INLINE */
+        char inl[CP_PSET_INLINE + 1]; /* len <= CP_PSET_INLINE */
+    } id;
 } cp_pset_entry_t;
 
 typedef struct cp_pset {
@@ -22,6 +28,10 @@ typedef struct cp_pset {
     uint32_t cap, len;
 } cp_pset_t;
 
+/** The bytes of an entry's id. */
+static inline const char *cp_pset_id(const cp_pset_entry_t *e) {
+    return e->len > CP_PSET_INLINE ? e->id.ptr : e->id.inl;
+}
 /** The entry for id, or NULL. */
 cp_pset_entry_t *cp_pset_find(const cp_pset_t *s, const char *id, size_t len, uint64_t seed);
 /** Adds id (copied); returns its entry. The caller checked it is absent. */

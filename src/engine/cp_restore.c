@@ -52,7 +52,8 @@ static int cp__order_cmp(const void *a, const void *b) {
 void cp_engine_restore_done(cp_engine_t *e, cp_ms_t now) {
     if (e->now == CP_TIME_NONE || now > e->now)
         e->now = now;
-    qsort(e->order, e->norder, sizeof *e->order, cp__order_cmp);
+    if (e->norder > 1)
+        qsort(e->order, e->norder, sizeof *e->order, cp__order_cmp);
     for (size_t i = 0; i < e->norder; i++) {
         cp_meeting_t *m = e->order[i].m;
         if (m == NULL)

@@ -24,6 +24,10 @@ void *cp_reallocarray(void *p, size_t count, size_t size) {
     return cp_realloc(p, count * size);
 }
 
+void *cp_aligned_alloc(size_t align, size_t size) {
+    return cp__oom(aligned_alloc(align, size ? size : align));
+}
+
 char *cp_strdup(const char *s) {
     if (s == NULL)
         return NULL;

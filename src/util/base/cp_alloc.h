@@ -16,6 +16,9 @@ void *cp_calloc(size_t count, size_t size);
 void *cp_realloc(void *p, size_t n);
 /** Resizes an array of count elements of size bytes, checking overflow, or aborts. */
 void *cp_reallocarray(void *p, size_t count, size_t size);
+/** Allocates size bytes aligned to align (a power of two dividing size),
+ *  or aborts. Release with cp_free. */
+void *cp_aligned_alloc(size_t align, size_t size);
 /** Copies the NUL-terminated s, or returns NULL when s is NULL. */
 char *cp_strdup(const char *s);
 /** Copies n bytes of s and terminates them with NUL. */
