@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/cp_serve.h"
+
 static int cp__help(int argc, char **argv);
 
 typedef struct cp_command {
@@ -11,6 +13,7 @@ typedef struct cp_command {
 } cp_command_t;
 
 static const cp_command_t cp__commands[] = {
+    {"serve", "run the load distributor (HTTP API, SQLite store)", cp_serve_main},
     {"help", "list the subcommands", cp__help},
 };
 
