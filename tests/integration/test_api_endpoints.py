@@ -267,7 +267,10 @@ def test_routing_errors():
         check("PUT" in r.header("Allow"), "Allow header", r.headers)
         r = c.post("/v1/meetings", raw=b"organizer=x", headers={
             "Content-Type": "application/x-www-form-urlencoded"})
-        check(r.status == 400 and r.error_code() == "bad_request", "content type", r)
+        check(r.status == 400 and r.error_code() == "invalid_json", "a form body is not JSON", r)
+        r = c.post("/v1/meetings", raw=b'{"id":"curl","organizer":"x"}', headers={
+            "Content-Type": "application/x-www-form-urlencoded"})
+        check(r.status == 201, "JSON sent with curl's default Content-Type is accepted", r)
 
 
 if __name__ == "__main__":
