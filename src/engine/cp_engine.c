@@ -39,6 +39,13 @@ static bool cp__timer_less(const void *a, const void *b) {
     return x->seq < y->seq;
 }
 
+static bool cp__server_timer_less(const void *a, const void *b) {
+    const cp_server_t *x = a, *y = b;
+    if (x->deadline != y->deadline)
+        return x->deadline < y->deadline;
+    return x->seq < y->seq;
+}
+
 cp_engine_t *cp_engine_new(const cp_engine_config_t *cfg) {
     cp_engine_t *e = cp_calloc(1, sizeof *e);
     e->cfg = *cfg;
@@ -60,6 +67,7 @@ cp_engine_t *cp_engine_new(const cp_engine_config_t *cfg) {
     cp_map_init(&e->server_map, e->hash_seed);
     cp_map_init(&e->meeting_map, e->hash_seed);
     cp_heap_init(&e->timers, offsetof(cp_meeting_t, timer_pos), cp__timer_less);
+    cp_heap_init(&e->server_timers, offsetof(cp_server_t, timer_pos), cp__server_timer_less);
     return e;
 }
 
@@ -89,6 +97,7 @@ void cp_engine_free(cp_engine_t *e) {
     cp_map_free(&e->server_map);
     cp_map_free(&e->meeting_map);
     cp_heap_free(&e->timers);
+    cp_heap_free(&e->server_timers);
     cp__journal_free(e);
     cp_free(e);
 }
@@ -115,14 +124,22 @@ void cp__run_timers(cp_engine_t *e, cp_ms_t now) {
     if (e->now != CP_TIME_NONE && now < e->now)
         now = e->now;
     for (;;) {
+        /* The earliest of both heaps; on a tie servers go first, so a
+         * server that goes down is down before its meetings' timers run. */
         cp_meeting_t *m = cp_heap_top(&e->timers);
-        if (m == NULL || m->deadline > now)
+        cp_server_t *s = cp_heap_top(&e->server_timers);
+        cp_ms_t md = m ? m->deadline : INT64_MAX, sd = s ? s->deadline : INT64_MAX;
+        cp_ms_t d = sd <= md ? sd : md;
+        if (d > now || d == INT64_MAX)
             break;
         /* Run the timer at its own deadline, so the outcome does not
          * depend on how late the caller advanced. */
-        if (e->now == CP_TIME_NONE || m->deadline > e->now)
-            e->now = m->deadline;
-        cp__meeting_timer(e, m); /* may move m to the graveyard */
+        if (e->now == CP_TIME_NONE || d > e->now)
+            e->now = d;
+        if (sd <= md)
+            cp__server_timer(e, s);
+        else
+            cp__meeting_timer(e, m); /* may move m to the graveyard */
     }
     e->now = now;
 }
@@ -141,7 +158,10 @@ void cp_engine_advance(cp_engine_t *e, cp_ms_t now) {
 
 cp_ms_t cp_engine_next_deadline(const cp_engine_t *e) {
     const cp_meeting_t *m = cp_heap_top(&e->timers);
-    return m ? m->deadline : CP_TIME_NONE;
+    const cp_server_t *s = cp_heap_top(&e->server_timers);
+    if (m && s)
+        return m->deadline < s->deadline ? m->deadline : s->deadline;
+    return m ? m->deadline : s ? s->deadline : CP_TIME_NONE;
 }
 
 cp_mu_t cp_engine_cost(const cp_engine_t *e, unsigned modalities) {

@@ -40,7 +40,8 @@ typedef struct cp_engine_config {
     cp_ms_t adhoc_expire;     /* meet-now without end expires this long after last use (8 h) */
     cp_ms_t retain_ended;     /* ended meetings are forgotten after this (30 d) */
     /* servers */
-    cp_ms_t report_timeout; /* no report this long -> down (30 s); see issue 5 */
+    cp_ms_t report_timeout; /* a reporting server silent this long is down (30 s) */
+    bool rehome_eager;      /* re-home a down server's meetings at once, not on next join */
     /* placement */
     cp_policy_t policy; /* default policy of new pools */
     uint64_t seed;      /* for random policies and hash seeding */
@@ -89,8 +90,15 @@ struct cp_server {
     cp_ms_t created;
     cp_ms_t last_report;  /* CP_TIME_NONE if never */
     cp_ms_t empty_since;  /* while draining: when the last meeting left */
+    cp_ms_t report_interval; /* 0: static, never times out; else expected report period */
+    cp_ms_t watch_since;  /* reports are awaited from here (registration or resume) */
+    cp_ms_t down_since;   /* while down */
+    cp_down_reason_t down_reason;
+    cp_server_state_t state_before_down; /* restored when a timed-out server reports again */
     uint64_t seq;         /* registration order, breaks placement ties */
     /* internal */
+    cp_ms_t deadline;     /* report timeout, CP_TIME_NONE if not watched */
+    size_t timer_pos;
     struct cp_capclass *cls;
     size_t elig_idx; /* in pool->eligible, or SIZE_MAX */
     size_t heap_pos; /* in cls->heap */
@@ -144,7 +152,7 @@ const cp_engine_config_t *cp_engine_config(const cp_engine_t *e);
  *  calls that take `now` also run due timers first (but free nothing).
  *  `now` must not go backwards; an earlier value counts as the latest. */
 void cp_engine_advance(cp_engine_t *e, cp_ms_t now);
-/** The earliest pending timer, or CP_TIME_NONE. */
+/** The earliest pending timer (meetings and servers), or CP_TIME_NONE. */
 cp_ms_t cp_engine_next_deadline(const cp_engine_t *e);
 
 /* ---- load model ----------------------------------------------------------- */
@@ -190,6 +198,7 @@ typedef struct cp_server_spec {
     const char *pool;   /* NULL -> "default" */
     const char *region; /* may be NULL */
     cp_mu_t capacity;
+    cp_ms_t report_interval; /* 0: static server (no failure detection) */
 } cp_server_spec_t;
 
 /** Creates or updates a server. *created tells which. Moving a server that
@@ -205,6 +214,10 @@ size_t cp_engine_server_count(const cp_engine_t *e);
 cp_status_t cp_engine_server_drain(cp_engine_t *e, cp_server_t *s, cp_ms_t now);
 /** Returns a draining or down server to up. */
 cp_status_t cp_engine_server_resume(cp_engine_t *e, cp_server_t *s, cp_ms_t now);
+/** Marks s down by hand (static servers never time out): it takes nothing
+ *  new and its meetings are re-homed, at once or on their next join as
+ *  configured. Only resume brings it back. */
+cp_status_t cp_engine_server_down(cp_engine_t *e, cp_server_t *s, cp_ms_t now);
 /** Removes s. CP_E_CONFLICT while it hosts active meetings, unless force,
  *  which re-homes them first. s is freed on success. */
 cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, cp_ms_t now);
@@ -223,9 +236,14 @@ typedef struct cp_report {
     const cp_report_meeting_t *meetings;
     size_t nmeetings;
     bool has_meetings;
+    /* Output, optional (may be NULL): end[i] is set to 1 when the server
+     * must end meetings[i] because it is not hosted there (moved away
+     * while the server was down, ended, or unknown). */
+    uint8_t *end;
 } cp_report_t;
 
-/** Applies a load report from s. */
+/** Applies a load report from s. A report from a server that timed out
+ *  brings it back to the state it had; an admin's down sticks. */
 cp_status_t cp_engine_server_report(cp_engine_t *e, cp_server_t *s, const cp_report_t *r,
                                     cp_ms_t now);
 
@@ -261,6 +279,7 @@ typedef struct cp_join {
     uint32_t participants; /* in the meeting after the join */
     bool activated;        /* this join activated the meeting */
     bool new_participant;  /* false for a repeated join of the same id */
+    bool rehomed;          /* this join moved the meeting off a down server */
     double util_before, util_after; /* of the chosen (or refusing) server */
     cp_policy_t policy;
 } cp_join_t;
@@ -286,6 +305,9 @@ typedef struct cp_server_rec {
     double cpu;
     cp_ms_t created, last_report, empty_since;
     uint64_t seq;
+    cp_ms_t report_interval, watch_since, down_since;
+    cp_down_reason_t down_reason;
+    cp_server_state_t state_before_down;
 } cp_server_rec_t;
 
 /** Persistent fields of a meeting. Strings are borrowed. */

@@ -65,7 +65,8 @@ struct cp_engine {
     size_t norder, order_cap, order_holes;
     uint64_t meeting_seq;
 
-    cp_heap_t timers; /* meetings by deadline */
+    cp_heap_t timers;        /* meetings by deadline */
+    cp_heap_t server_timers; /* watched servers by report deadline */
     cp_meeting_t *graveyard; /* forgotten meetings, freed at the next advance */
 
     cp_jentry_t *journal;
@@ -133,6 +134,10 @@ cp_meeting_t *cp__meeting_restore(cp_engine_t *e, const cp_meeting_rec_t *r);
 /* cp_server.c */
 /** Rebuilds a server from its record. */
 cp_server_t *cp__server_restore(cp_engine_t *e, const cp_server_rec_t *r);
+/** Recomputes s's report deadline and its place in the server timer heap. */
+void cp__server_timer_update(cp_engine_t *e, cp_server_t *s);
+/** s missed its report deadline: it goes down. */
+void cp__server_timer(cp_engine_t *e, cp_server_t *s);
 
 /* cp_journal.c */
 void cp__journal_server(cp_engine_t *e, cp_server_t *s);

@@ -273,8 +273,10 @@ cp_status_t cp_engine_join(cp_engine_t *e, cp_meeting_t *m, const char *pid, siz
     unsigned mods = modalities & CP_MOD_ALL ? modalities & CP_MOD_ALL : m->modalities;
     /* A meeting whose server went down moves on its next join. With no
      * room elsewhere it is scheduled again and activation below decides. */
-    if (m->state == CP_MEETING_ACTIVE && m->server->state == CP_SERVER_DOWN)
+    if (m->state == CP_MEETING_ACTIVE && m->server->state == CP_SERVER_DOWN) {
+        out->rehomed = true;
         cp__meeting_rehome(e, m);
+    }
     if (m->state != CP_MEETING_ACTIVE)
         return cp__activate(e, m, pid, plen, mods, out);
 

@@ -52,6 +52,15 @@ static int cp__order_cmp(const void *a, const void *b) {
 void cp_engine_restore_done(cp_engine_t *e, cp_ms_t now) {
     if (e->now == CP_TIME_NONE || now > e->now)
         e->now = now;
+    /* Watched servers could not report while we were away: they get a
+     * full report period from now before they count as down. */
+    for (size_t i = 0; i < e->nservers; i++) {
+        cp_server_t *s = e->servers[i];
+        if (s->report_interval > 0 && s->state != CP_SERVER_DOWN &&
+            (s->watch_since == CP_TIME_NONE || s->watch_since < e->now))
+            s->watch_since = e->now;
+        cp__server_timer_update(e, s);
+    }
     if (e->norder > 1)
         qsort(e->order, e->norder, sizeof *e->order, cp__order_cmp);
     for (size_t i = 0; i < e->norder; i++) {

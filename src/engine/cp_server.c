@@ -1,4 +1,11 @@
-/* cp_server.c — servers: registration, draining, removal and load reports. */
+/* cp_server.c — servers: registration, draining, failure detection,
+ * removal and load reports.
+ *
+ * A server registered with a report interval is watched: if it sends no
+ * report for max(report_timeout, 2 x its interval) it goes down, takes no
+ * new meetings, and its meetings are re-homed (at once with rehome_eager,
+ * else on their next join). Its next report brings it back. Servers
+ * without a report interval are static: only an admin marks them down. */
 #include <string.h>
 
 #include "engine/cp_engine_int.h"
@@ -20,6 +27,10 @@ static cp_server_t *cp__server_new(cp_engine_t *e, const char *id, cp_pool_t *po
     s->last_report = CP_TIME_NONE;
     s->empty_since = CP_TIME_NONE;
     s->created = CP_TIME_NONE;
+    s->watch_since = CP_TIME_NONE;
+    s->down_since = CP_TIME_NONE;
+    s->deadline = CP_TIME_NONE;
+    s->timer_pos = CP_HEAP_NONE;
     s->journal_idx = -1;
     s->elig_idx = SIZE_MAX;
     s->heap_pos = CP_HEAP_NONE;
@@ -50,6 +61,8 @@ cp_status_t cp_engine_server_put(cp_engine_t *e, const cp_server_spec_t *spec, c
         s->capacity = spec->capacity;
         cp__set_str(&s->address, spec->address);
         cp__set_str(&s->region, spec->region);
+        s->report_interval = spec->report_interval > 0 ? spec->report_interval : 0;
+        s->watch_since = e->now;
         cp__server_limits(e, s);
         cp__pool_attach(e, s);
     } else {
@@ -67,7 +80,13 @@ cp_status_t cp_engine_server_put(cp_engine_t *e, const cp_server_spec_t *spec, c
             cp__server_limits(e, s);
             cp__pool_refresh(e, s); /* moves it to its new capacity class */
         }
+        cp_ms_t ri = spec->report_interval > 0 ? spec->report_interval : 0;
+        if (ri != s->report_interval) {
+            s->report_interval = ri;
+            s->watch_since = e->now;
+        }
     }
+    cp__server_timer_update(e, s);
     cp__journal_server(e, s);
     *out = s;
     return CP_OK;
@@ -89,10 +108,65 @@ cp_status_t cp_engine_server_resume(cp_engine_t *e, cp_server_t *s, cp_ms_t now)
     if (s->state != CP_SERVER_UP) {
         s->state = CP_SERVER_UP;
         s->empty_since = CP_TIME_NONE;
+        s->down_reason = CP_DOWN_NONE;
+        s->down_since = CP_TIME_NONE;
+        s->watch_since = e->now; /* a fresh period to report in */
         cp__pool_refresh(e, s);
+        cp__server_timer_update(e, s);
         cp__journal_server(e, s);
     }
     return CP_OK;
+}
+
+static void cp__go_down(cp_engine_t *e, cp_server_t *s, cp_down_reason_t why) {
+    if (s->state != CP_SERVER_DOWN) {
+        s->state_before_down = s->state;
+        s->state = CP_SERVER_DOWN;
+        s->down_since = e->now;
+    }
+    s->down_reason = why;
+    s->empty_since = CP_TIME_NONE;
+    cp__pool_refresh(e, s);
+    cp__server_timer_update(e, s);
+    cp__journal_server(e, s);
+    if (e->cfg.rehome_eager)
+        while (s->hosted)
+            cp__meeting_rehome(e, s->hosted);
+}
+
+cp_status_t cp_engine_server_down(cp_engine_t *e, cp_server_t *s, cp_ms_t now) {
+    cp__run_timers(e, now);
+    if (s->state != CP_SERVER_DOWN || s->down_reason != CP_DOWN_ADMIN)
+        cp__go_down(e, s, CP_DOWN_ADMIN);
+    return CP_OK;
+}
+
+void cp__server_timer(cp_engine_t *e, cp_server_t *s) {
+    cp__go_down(e, s, CP_DOWN_TIMEOUT);
+}
+
+void cp__server_timer_update(cp_engine_t *e, cp_server_t *s) {
+    cp_ms_t d = CP_TIME_NONE;
+    if (s->report_interval > 0 && s->state != CP_SERVER_DOWN) {
+        cp_ms_t base = s->watch_since;
+        if (s->last_report != CP_TIME_NONE && (base == CP_TIME_NONE || s->last_report > base))
+            base = s->last_report;
+        cp_ms_t timeout = e->cfg.report_timeout;
+        if (2 * s->report_interval > timeout)
+            timeout = 2 * s->report_interval;
+        if (base != CP_TIME_NONE)
+            d = base + timeout;
+    }
+    bool queued = cp_heap_has(&e->server_timers, s);
+    s->deadline = d;
+    if (d == CP_TIME_NONE) {
+        if (queued)
+            cp_heap_remove(&e->server_timers, s);
+    } else if (queued) {
+        cp_heap_update(&e->server_timers, s);
+    } else {
+        cp_heap_push(&e->server_timers, s);
+    }
 }
 
 cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, cp_ms_t now) {
@@ -101,7 +175,9 @@ cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, 
         return CP_E_CONFLICT;
     /* Out of placement first, so re-homing cannot pick it again. */
     s->state = CP_SERVER_DOWN;
+    s->down_reason = CP_DOWN_ADMIN;
     cp__pool_refresh(e, s);
+    cp_heap_remove(&e->server_timers, s);
     while (s->hosted)
         cp__meeting_rehome(e, s->hosted);
     cp__pool_detach(e, s);
@@ -123,11 +199,23 @@ cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, 
 cp_status_t cp_engine_server_report(cp_engine_t *e, cp_server_t *s, const cp_report_t *r,
                                     cp_ms_t now) {
     cp__run_timers(e, now);
+    if (s->state == CP_SERVER_DOWN && s->down_reason == CP_DOWN_TIMEOUT) {
+        /* Alive again: back to what it was (up, or draining). */
+        s->state = s->state_before_down;
+        s->down_reason = CP_DOWN_NONE;
+        s->down_since = CP_TIME_NONE;
+        if (s->state == CP_SERVER_DRAINING && s->meetings == 0)
+            s->empty_since = e->now;
+        cp__pool_refresh(e, s);
+    }
     for (size_t i = 0; i < r->nmeetings; i++) {
         const cp_report_meeting_t *rm = &r->meetings[i];
         cp_meeting_t *m = cp_engine_meeting(e, rm->id, rm->len);
-        if (m && m->state == CP_MEETING_ACTIVE && m->server == s)
+        bool here = m && m->state == CP_MEETING_ACTIVE && m->server == s;
+        if (here)
             cp__meeting_observe(e, m, rm->participants);
+        if (r->end)
+            r->end[i] = !here;
     }
     if (r->has_other_load) {
         s->other_load = r->other_load < 0 ? 0 : r->other_load;
@@ -142,6 +230,7 @@ cp_status_t cp_engine_server_report(cp_engine_t *e, cp_server_t *s, const cp_rep
         s->cpu = r->cpu;
     s->last_report = e->now;
     cp__pool_load_changed(e, s);
+    cp__server_timer_update(e, s);
     cp__journal_server(e, s);
     return CP_OK;
 }
@@ -159,6 +248,11 @@ void cp_server_to_rec(const cp_server_t *s, cp_server_rec_t *r) {
     r->last_report = s->last_report;
     r->empty_since = s->empty_since;
     r->seq = s->seq;
+    r->report_interval = s->report_interval;
+    r->watch_since = s->watch_since;
+    r->down_since = s->down_since;
+    r->down_reason = s->down_reason;
+    r->state_before_down = s->state_before_down;
 }
 
 /* Used by cp_restore.c. */
@@ -174,6 +268,12 @@ cp_server_t *cp__server_restore(cp_engine_t *e, const cp_server_rec_t *r) {
     s->created = r->created;
     s->last_report = r->last_report;
     s->empty_since = r->empty_since;
+    s->report_interval = r->report_interval > 0 ? r->report_interval : 0;
+    s->watch_since = r->watch_since;
+    s->down_since = r->down_since;
+    s->down_reason = r->down_reason;
+    s->state_before_down = r->state_before_down == CP_SERVER_DRAINING ? CP_SERVER_DRAINING
+                                                                        : CP_SERVER_UP;
     cp__set_str(&s->address, r->address);
     cp__set_str(&s->region, r->region);
     cp__server_limits(e, s);

@@ -30,6 +30,27 @@ const char *cp_meeting_state_name(cp_meeting_state_t st) {
     return (unsigned)st < 3 ? cp__meeting_states[st] : "unknown";
 }
 
+const char *cp_down_reason_name(cp_down_reason_t r) {
+    switch (r) {
+    case CP_DOWN_TIMEOUT: return "timeout";
+    case CP_DOWN_ADMIN: return "admin";
+    case CP_DOWN_NONE: break;
+    }
+    return NULL;
+}
+
+bool cp_down_reason_parse(const char *s, cp_down_reason_t *out) {
+    if (strcmp(s, "timeout") == 0)
+        *out = CP_DOWN_TIMEOUT;
+    else if (strcmp(s, "admin") == 0)
+        *out = CP_DOWN_ADMIN;
+    else if (strcmp(s, "none") == 0 || *s == '\0')
+        *out = CP_DOWN_NONE;
+    else
+        return false;
+    return true;
+}
+
 bool cp_server_state_parse(const char *s, cp_server_state_t *out) {
     for (int i = 0; i < 3; i++)
         if (strcmp(s, cp__server_states[i]) == 0) {

@@ -34,6 +34,13 @@ typedef enum cp_server_state {
     CP_SERVER_DOWN = 2,
 } cp_server_state_t;
 
+/** Why a server is down. */
+typedef enum cp_down_reason {
+    CP_DOWN_NONE = 0,
+    CP_DOWN_TIMEOUT = 1, /* stopped reporting; its next report brings it back */
+    CP_DOWN_ADMIN = 2,   /* marked down by hand, or removed; only resume brings it back */
+} cp_down_reason_t;
+
 typedef enum cp_meeting_state {
     CP_MEETING_SCHEDULED = 0,
     CP_MEETING_ACTIVE = 1,
@@ -65,6 +72,9 @@ typedef enum cp_status {
 const char *cp_status_name(cp_status_t st);
 const char *cp_server_state_name(cp_server_state_t st);
 const char *cp_meeting_state_name(cp_meeting_state_t st);
+/** "timeout", "admin", or NULL for CP_DOWN_NONE. */
+const char *cp_down_reason_name(cp_down_reason_t r);
+bool cp_down_reason_parse(const char *s, cp_down_reason_t *out);
 /** Parses "up", "draining", "down"; returns false if unknown. */
 bool cp_server_state_parse(const char *s, cp_server_state_t *out);
 bool cp_meeting_state_parse(const char *s, cp_meeting_state_t *out);
