@@ -150,6 +150,11 @@ void cp_batch_server(cp_batch_t *b, const cp_server_rec_t *r) {
         .last_report = r->last_report,
         .empty_since = r->empty_since,
         .seq = r->seq,
+        .report_interval = r->report_interval,
+        .watch_since = r->watch_since,
+        .down_since = r->down_since,
+        .down_reason = r->down_reason,
+        .state_before_down = r->state_before_down,
     };
     cp__push(b, &op);
 }

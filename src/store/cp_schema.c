@@ -66,6 +66,16 @@ static const char *const cp__steps[] = {
     "  modalities  INTEGER NOT NULL,"
     "  PRIMARY KEY (meeting, participant)"
     ") WITHOUT ROWID, STRICT;",
+    /* 2: failure detection. A server with a report interval is watched
+     * and goes down when it stops reporting; why it is down decides what
+     * brings it back. */
+    "ALTER TABLE servers ADD COLUMN report_interval INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE servers ADD COLUMN watch_since INTEGER;"
+    "ALTER TABLE servers ADD COLUMN down_since INTEGER;"
+    "ALTER TABLE servers ADD COLUMN down_reason TEXT"
+    "  CHECK (down_reason IS NULL OR down_reason = 'timeout' OR down_reason = 'admin');"
+    "ALTER TABLE servers ADD COLUMN state_before_down TEXT NOT NULL DEFAULT 'up'"
+    "  CHECK (state_before_down = 'up' OR state_before_down = 'draining');",
 };
 
 _Static_assert(sizeof cp__steps / sizeof cp__steps[0] == CP_SCHEMA_VERSION,

@@ -48,13 +48,17 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
     [CP__ROLLBACK] = "ROLLBACK",
     [CP__SERVER_PUT] =
         "INSERT INTO servers (id, address, pool, region, capacity, other_load, state, cpu,"
-        " created, last_report, empty_since, seq)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        " created, last_report, empty_since, seq, report_interval, watch_since, down_since,"
+        " down_reason, state_before_down)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         " ON CONFLICT (id) DO UPDATE SET address = excluded.address, pool = excluded.pool,"
         " region = excluded.region, capacity = excluded.capacity,"
         " other_load = excluded.other_load, state = excluded.state, cpu = excluded.cpu,"
         " created = excluded.created, last_report = excluded.last_report,"
-        " empty_since = excluded.empty_since, seq = excluded.seq",
+        " empty_since = excluded.empty_since, seq = excluded.seq,"
+        " report_interval = excluded.report_interval, watch_since = excluded.watch_since,"
+        " down_since = excluded.down_since, down_reason = excluded.down_reason,"
+        " state_before_down = excluded.state_before_down",
     [CP__SERVER_DEL] = "DELETE FROM servers WHERE id = ?1",
     [CP__MEETING_PUT] =
         "INSERT INTO meetings (id, seq, organizer, subject, pool, state, server, start, \"end\","
@@ -78,7 +82,8 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
     [CP__PART_DEL] = "DELETE FROM participants WHERE meeting = ?1 AND participant = ?2",
     [CP__PART_CLEAR] = "DELETE FROM participants WHERE meeting = ?1",
     [CP__LOAD_SERVERS] = "SELECT id, address, pool, region, capacity, other_load, state, cpu,"
-                         " created, last_report, empty_since, seq"
+                         " created, last_report, empty_since, seq, report_interval,"
+                         " watch_since, down_since, down_reason, state_before_down"
                          " FROM servers ORDER BY seq, id",
     [CP__LOAD_MEETINGS] =
         "SELECT id, seq, organizer, subject, pool, state, server, start, \"end\", created,"
@@ -166,6 +171,13 @@ static void cp__bind_server(cp__binder_t *b, const cp_server_rec_t *r) {
     cp__time(b, 10, r->last_report);
     cp__time(b, 11, r->empty_since);
     cp__u64(b, 12, r->seq);
+    cp__int(b, 13, r->report_interval);
+    cp__time(b, 14, r->watch_since);
+    cp__time(b, 15, r->down_since);
+    cp__text(b, 16, cp_down_reason_name(r->down_reason));
+    cp__text(b, 17, cp_server_state_name(r->state_before_down == CP_SERVER_DRAINING
+                                              ? CP_SERVER_DRAINING
+                                              : CP_SERVER_UP));
 }
 
 static void cp__bind_meeting(cp__binder_t *b, const cp_meeting_rec_t *r) {
@@ -294,9 +306,15 @@ static int cp__row_server(sqlite3_stmt *st, cp_server_rec_t *r, char *err, size_
         .last_report = cp__col_time(st, 9),
         .empty_since = cp__col_time(st, 10),
         .seq = (uint64_t)sqlite3_column_int64(st, 11),
+        .report_interval = sqlite3_column_int64(st, 12),
+        .watch_since = cp__col_time(st, 13),
+        .down_since = cp__col_time(st, 14),
     };
-    const char *state = cp__col_text(st, 6);
-    if (!state || !cp_server_state_parse(state, &r->state))
+    const char *state = cp__col_text(st, 6), *why = cp__col_text(st, 15),
+               *before = cp__col_text(st, 16);
+    if (!state || !cp_server_state_parse(state, &r->state) ||
+        !cp_down_reason_parse(why ? why : "", &r->down_reason) || !before ||
+        !cp_server_state_parse(before, &r->state_before_down))
         return cp_store_errf(err, errlen, "sqlite: server '%s' has an unknown state", r->id);
     return 0;
 }

@@ -136,6 +136,54 @@ static void each_step_is_its_own_transaction(void **state) {
 /* Every meeting update sets state; its CHECK must not make SQLite build a
  * temporary b-tree per execution (as `state IN (...)` did: 3-4x slower
  * group commits). */
+static void on_server(void *ctx, const cp_server_rec_t *r) {
+    cp_server_rec_t *out = ctx;
+    *out = *r;
+    out->id = out->address = out->pool = out->region = NULL; /* only scalars are kept */
+}
+
+/* A version 1 database written before failure detection existed keeps its
+ * servers; they come back static (no report interval) and up. */
+static void version_1_database_is_migrated_with_its_data(void **state) {
+    cp_test_dir_t *d = *state;
+    raw_exec(d->db,
+             "PRAGMA application_id = 1129336652;"
+             "CREATE TABLE servers (id TEXT PRIMARY KEY NOT NULL, address TEXT NOT NULL,"
+             " pool TEXT NOT NULL, region TEXT, capacity INTEGER NOT NULL,"
+             " other_load INTEGER NOT NULL, state TEXT NOT NULL"
+             " CHECK (state = 'up' OR state = 'draining' OR state = 'down'), cpu REAL,"
+             " created INTEGER NOT NULL, last_report INTEGER, empty_since INTEGER,"
+             " seq INTEGER NOT NULL) STRICT;"
+             "CREATE TABLE meetings (id TEXT PRIMARY KEY NOT NULL, seq INTEGER UNIQUE NOT NULL,"
+             " organizer TEXT NOT NULL, subject TEXT, pool TEXT NOT NULL, state TEXT NOT NULL,"
+             " server TEXT, start INTEGER, \"end\" INTEGER, created INTEGER, activated INTEGER,"
+             " ended INTEGER, empty_since INTEGER, last_active INTEGER,"
+             " expected INTEGER NOT NULL, peak INTEGER NOT NULL, prior_peak INTEGER NOT NULL,"
+             " participants INTEGER NOT NULL, modalities INTEGER NOT NULL, rehomed_from TEXT)"
+             " STRICT;"
+             "CREATE TABLE participants (meeting TEXT NOT NULL REFERENCES meetings(id)"
+             " ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, participant TEXT NOT NULL,"
+             " modalities INTEGER NOT NULL, PRIMARY KEY (meeting, participant))"
+             " WITHOUT ROWID, STRICT;"
+             "INSERT INTO servers VALUES ('old', 'a:1', 'default', NULL, 5000, 7, 'draining',"
+             " NULL, 1, NULL, NULL, 1);"
+             "PRAGMA user_version = 1;");
+    cp_store_t *st = cp_test_open(d->db);
+    assert_int_equal(cp_store_schema_version(st), CP_SCHEMA_VERSION);
+    cp_server_rec_t got;
+    memset(&got, 0xab, sizeof got);
+    cp_store_loader_t loader = {.server = on_server};
+    char err[256];
+    assert_int_equal(cp_store_load(st, &loader, &got, err, sizeof err), 0);
+    assert_int_equal(got.capacity, 5000);
+    assert_int_equal(got.state, CP_SERVER_DRAINING);
+    assert_int_equal(got.report_interval, 0);
+    assert_int_equal(got.down_reason, CP_DOWN_NONE);
+    assert_int_equal(got.down_since, CP_TIME_NONE);
+    assert_int_equal(got.state_before_down, CP_SERVER_UP);
+    cp_store_close(st);
+}
+
 static void state_checks_cost_no_temporary_btree(void **state) {
     cp_test_dir_t *d = *state;
     cp_store_close(cp_test_open(d->db));
@@ -168,6 +216,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(newer_database_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(each_step_is_its_own_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(state_checks_cost_no_temporary_btree, setup, teardown),
+        cmocka_unit_test_setup_teardown(version_1_database_is_migrated_with_its_data, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
