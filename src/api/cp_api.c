@@ -12,8 +12,10 @@
 #include <sys/random.h>
 
 #include "api/cp_api_int.h"
+#include "api/cp_api_obs.h"
 #include "util/base/cp_alloc.h"
 #include "util/cp_clock.h"
+#include "util/cp_log.h"
 
 typedef struct cp_route {
     cp_http_method_t method;
@@ -32,6 +34,7 @@ static const cp_route_t cp__routes[] = {
     {CP_HTTP_POST, "/v1/servers/*/report", CP_R_SERVER, cp_h_server_report},
     {CP_HTTP_POST, "/v1/servers/*/drain", CP_R_ADMIN, cp_h_server_drain},
     {CP_HTTP_POST, "/v1/servers/*/resume", CP_R_ADMIN, cp_h_server_resume},
+    {CP_HTTP_POST, "/v1/servers/*/down", CP_R_ADMIN, cp_h_server_down},
     {CP_HTTP_GET, "/v1/meetings", READ, cp_h_meetings_list},
     {CP_HTTP_POST, "/v1/meetings", CP_R_SCHEDULER, cp_h_meeting_create},
     {CP_HTTP_GET, "/v1/meetings/*", READ, cp_h_meeting_get},
@@ -41,6 +44,10 @@ static const cp_route_t cp__routes[] = {
     {CP_HTTP_POST, "/v1/meetings/*/leave", CP_R_CLIENT, cp_h_meeting_leave},
     {CP_HTTP_GET, "/join/*", CP_R_CLIENT, cp_h_join_redirect},
     {CP_HTTP_GET, "/v1/pool", READ, cp_h_pool},
+    {CP_HTTP_GET, "/v1/decisions", READ, cp_h_decisions},
+    {CP_HTTP_GET, "/metrics", READ, cp_h_metrics},
+    {CP_HTTP_GET, "/", 0, cp_h_dashboard},
+    {CP_HTTP_GET, "/dashboard/*", 0, cp_h_dashboard_asset},
 };
 #undef READ
 #define CP_NROUTES (sizeof cp__routes / sizeof cp__routes[0])
@@ -58,10 +65,21 @@ cp_api_t *cp_api_new(cp_engine_t *engine, const cp_config_t *cfg) {
     api->clock = cp__wall;
     if (getrandom(&api->id_prefix, sizeof api->id_prefix, 0) != sizeof api->id_prefix)
         api->id_prefix = (uint64_t)cp_clock_wall_ms() ^ cp_clock_mono_ns();
+    api->obs = cp_obs_new(api, CP_NROUTES);
     return api;
 }
 
-void cp_api_free(cp_api_t *api) { cp_free(api); }
+void cp_api_free(cp_api_t *api) {
+    if (api)
+        cp_obs_free(api->obs);
+    cp_free(api);
+}
+
+cp_metrics_t *cp_api_metrics(cp_api_t *api) { return cp_obs_registry(api->obs); }
+
+cp_histogram_t *cp_api_commit_histogram(cp_api_t *api) {
+    return cp_obs_commit_histogram(api->obs);
+}
 
 void cp_api_set_clock(cp_api_t *api, cp_api_clock_fn fn, void *ctx) {
     api->clock = fn ? fn : cp__wall;
@@ -172,6 +190,7 @@ static void cp__dispatch(cp_call_t *c) {
             bad_id = true;
         if (cp__routes[i].method == method) {
             route = &cp__routes[i];
+            c->route = (int)i;
             break;
         }
         if (!strstr(allow, cp__method_name(cp__routes[i].method))) {
@@ -210,11 +229,23 @@ static void cp__dispatch(cp_call_t *c) {
 
 void cp_api_handle(void *ctx, const cp_http_req_t *req, cp_http_resp_t *resp) {
     cp_api_t *api = ctx;
-    cp_call_t c = {.api = api, .req = req, .resp = resp, .role = -1};
+    cp_call_t c = {.api = api, .req = req, .resp = resp, .role = -1, .route = -1};
+    uint64_t t0 = cp_clock_mono_ns();
+    cp_log_set_request(req->id); /* every line logged for this request says req=<id> */
     c.now = api->clock(api->clock_ctx);
     cp__dispatch(&c);
     if (c.body)
         json_decref(c.body);
+    uint64_t ns = cp_clock_mono_ns() - t0;
+    const cp_route_t *r = c.route >= 0 ? &cp__routes[c.route] : NULL;
+    cp_obs_request(api->obs, c.route, r ? cp__method_name(r->method) : NULL,
+                   r ? r->pattern : NULL, resp->status, ns);
+    if (cp_log_enabled(CP_LOG_DEBUG))
+        cp_log(CP_LOG_DEBUG, "request", "method=%s path=%s status=%d us=%.1f peer=%s",
+               cp__method_name(req->method),
+               cp_log_quote_n(req->path.p, req->path.n), resp->status, (double)ns / 1e3,
+               req->peer ? req->peer : "-");
+    cp_log_set_request(0);
     /* A reply may reflect any change made so far: it waits for the batch
      * that will carry the newest of them. */
     resp->wait_seq =

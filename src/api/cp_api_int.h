@@ -17,6 +17,7 @@ struct cp_api {
     void *clock_ctx;
     uint64_t id_prefix; /* random per process, for generated ids */
     uint64_t id_counter;
+    struct cp_api_obs *obs; /* metrics and recent decisions (cp_api_obs.h) */
 };
 
 enum {
@@ -36,6 +37,7 @@ typedef struct cp_call {
     int role;
     cp_ms_t now;
     json_t *body; /* parsed JSON object, or NULL */
+    int route;    /* index in the route table, -1 if none matched */
 } cp_call_t;
 
 /* cp_api_reply.c */
@@ -91,6 +93,7 @@ void cp_h_server_delete(cp_call_t *c);
 void cp_h_server_report(cp_call_t *c);
 void cp_h_server_drain(cp_call_t *c);
 void cp_h_server_resume(cp_call_t *c);
+void cp_h_server_down(cp_call_t *c);
 void cp_h_meetings_list(cp_call_t *c);
 void cp_h_meeting_create(cp_call_t *c);
 void cp_h_meeting_get(cp_call_t *c);

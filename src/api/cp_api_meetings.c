@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "api/cp_api_int.h"
+#include "api/cp_api_obs.h"
+#include "util/cp_clock.h"
 #include "util/cp_log.h"
 
 static cp_meeting_t *cp__lookup(cp_call_t *c) {
@@ -186,21 +188,32 @@ void cp_h_meeting_end(cp_call_t *c) {
  * otherwise the error reply is written. */
 static bool cp__join(cp_call_t *c, cp_meeting_t *m, const char *pid, unsigned mods,
                      cp_join_t *out) {
+    uint64_t t0 = cp_clock_mono_ns();
     cp_status_t st = cp_engine_join(c->api->engine, m, pid, strlen(pid), mods, c->now, out);
+    cp_obs_join(c->api->obs, c, m, st, out, cp_clock_mono_ns() - t0);
     if (st == CP_OK) {
+        if (out->rehomed)
+            cp_log(CP_LOG_WARN, "meeting re-homed", "meeting=%s from=%s to=%s", m->id,
+                   m->rehomed_from, out->server->id);
         if (out->activated)
             cp_log(CP_LOG_INFO, "placement",
-                   "meeting=%s server=%s util_before=%.4f util_after=%.4f policy=%s result=placed",
-                   m->id, out->server->id, out->util_before, out->util_after,
+                   "meeting=%s pool=%s server=%s util_before=%.4f util_after=%.4f policy=%s "
+                   "result=placed",
+                   m->id, m->pool->name, out->server->id, out->util_before, out->util_after,
                    cp_policy_name(out->policy));
         return true;
     }
-    if (st == CP_E_POOL_FULL || st == CP_E_MEETING_FULL)
+    /* A pool_full refusal chose no server, so it has no utilization. */
+    if (st == CP_E_POOL_FULL)
         cp_log(CP_LOG_WARN, "placement",
-               "meeting=%s server=%s util_before=%.4f util_after=%.4f policy=%s result=refused "
-               "reason=%s",
-               m->id, out->server ? out->server->id : "none", out->util_before, out->util_after,
-               cp_policy_name(out->policy), cp_status_name(st));
+               "meeting=%s pool=%s server=none policy=%s result=refused reason=%s", m->id,
+               m->pool->name, cp_policy_name(out->policy), cp_status_name(st));
+    else if (st == CP_E_MEETING_FULL)
+        cp_log(CP_LOG_WARN, "placement",
+               "meeting=%s pool=%s server=%s util_before=%.4f util_after=%.4f policy=%s "
+               "result=refused reason=%s",
+               m->id, m->pool->name, out->server ? out->server->id : "none", out->util_before,
+               out->util_after, cp_policy_name(out->policy), cp_status_name(st));
     cp_reply_status(c, st, "meeting");
     return false;
 }

@@ -42,6 +42,15 @@ void cp_render_server(cp_jw_t *w, const cp_server_t *s) {
     cp_jw_time(w, s->last_report);
     cp_jw_key(w, "empty_since");
     cp_jw_time(w, s->empty_since);
+    cp_jw_key(w, "report_interval");
+    if (s->report_interval > 0)
+        cp_jw_fixed(w, (double)s->report_interval / 1000.0, 3);
+    else
+        cp_jw_null(w);
+    cp_jw_key(w, "down_since");
+    cp_jw_time(w, s->state == CP_SERVER_DOWN ? s->down_since : CP_TIME_NONE);
+    cp_jw_key(w, "down_reason");
+    cp_jw_str_or_null(w, s->state == CP_SERVER_DOWN ? cp_down_reason_name(s->down_reason) : NULL);
     cp_jw_obj_end(w);
 }
 

@@ -51,21 +51,25 @@ void cp_h_server_get(cp_call_t *c) {
 }
 
 void cp_h_server_put(cp_call_t *c) {
-    static const char *const fields[] = {"address", "capacity", "pool", "region", NULL};
+    static const char *const fields[] = {"address", "capacity", "pool", "region",
+                                         "report_interval", NULL};
     const char *address, *pool, *region;
-    double capacity;
-    bool has_cap;
+    double capacity, interval = 0;
+    bool has_cap, has_interval;
     if (!cp_body_parse(c, true) || !cp_body_only(c, fields) ||
         !cp_body_str(c, "address", true, 255, &address) ||
         !cp_body_num(c, "capacity", 0, 1e9, &has_cap, &capacity) ||
-        !cp_body_id(c, "pool", false, &pool) || !cp_body_str(c, "region", false, 64, &region))
+        !cp_body_id(c, "pool", false, &pool) || !cp_body_str(c, "region", false, 64, &region) ||
+        !cp_body_num(c, "report_interval", 0.1, 3600, &has_interval, &interval))
         return;
     if (!has_cap || capacity <= 0) {
         cp_reply_error(c, 400, "invalid_field", "'capacity' is required and must be positive");
         return;
     }
     cp_server_spec_t spec = {.id = c->id, .address = address, .pool = pool, .region = region,
-                             .capacity = (cp_mu_t)llround(capacity * CP_MU_PER_UNIT)};
+                             .capacity = (cp_mu_t)llround(capacity * CP_MU_PER_UNIT),
+                             .report_interval = has_interval ? (cp_ms_t)llround(interval * 1000)
+                                                             : 0};
     if (spec.capacity <= 0) {
         cp_reply_error(c, 400, "invalid_field", "'capacity' must be at least 0.001");
         return;
@@ -150,9 +154,35 @@ void cp_h_server_report(cp_call_t *c) {
                      .meetings = rms,
                      .nmeetings = n,
                      .has_meetings = jm != NULL && json_is_object(jm)};
+    uint8_t *end = cp_calloc(n ? n : 1, 1);
+    r.end = end;
+    cp_server_state_t before = s->state;
     cp_engine_server_report(c->api->engine, s, &r, c->now);
+    if (before == CP_SERVER_DOWN && s->state != CP_SERVER_DOWN)
+        cp_log(CP_LOG_INFO, "server back", "server=%s state=%s", s->id,
+               cp_server_state_name(s->state));
+    size_t nend = 0;
+    for (i = 0; i < n; i++)
+        nend += end[i];
+    if (nend == 0) {
+        c->resp->status = 204;
+    } else {
+        /* The server still runs meetings that live elsewhere now (moved
+         * while it was down) or no longer exist: it must end them. */
+        cp_jw_t w;
+        cp_reply_json(c, 200, &w);
+        cp_jw_obj(&w);
+        cp_jw_key(&w, "end");
+        cp_jw_arr(&w);
+        for (i = 0; i < n; i++)
+            if (end[i])
+                cp_jw_strn(&w, rms[i].id, rms[i].len);
+        cp_jw_arr_end(&w);
+        cp_jw_obj_end(&w);
+        cp_log(CP_LOG_INFO, "server told to end meetings", "server=%s count=%zu", s->id, nend);
+    }
+    cp_free(end);
     cp_free(rms);
-    c->resp->status = 204;
 }
 
 void cp_h_server_drain(cp_call_t *c) {
@@ -161,6 +191,17 @@ void cp_h_server_drain(cp_call_t *c) {
         return;
     cp_engine_server_drain(c->api->engine, s, c->now);
     cp_log(CP_LOG_INFO, "server draining", "server=%s meetings=%u", s->id, s->meetings);
+    cp__reply_server(c, 200, s);
+}
+
+void cp_h_server_down(cp_call_t *c) {
+    cp_server_t *s = cp__lookup(c);
+    if (s == NULL)
+        return;
+    uint32_t hosted = s->meetings;
+    cp_engine_server_down(c->api->engine, s, c->now);
+    cp_log(CP_LOG_WARN, "server marked down", "server=%s meetings=%u rehomed_now=%u", s->id,
+           hosted, hosted - s->meetings);
     cp__reply_server(c, 200, s);
 }
 

@@ -192,6 +192,13 @@ int cp_config_set(cp_config_t *cfg, const char *section, const char *key, const 
     } else if (KEY("servers", "report_timeout")) {
         if (!cp__dur(value, &e->report_timeout))
             return cp__bad(err, errlen, section, key, "expected a duration");
+    } else if (KEY("servers", "rehome")) {
+        if (strcmp(value, "eager") == 0)
+            e->rehome_eager = true;
+        else if (strcmp(value, "lazy") == 0)
+            e->rehome_eager = false;
+        else
+            return cp__bad(err, errlen, section, key, "expected lazy or eager");
     } else if (KEY("pool", "policy")) {
         if (!cp_policy_parse(value, &e->policy))
             return cp__bad(err, errlen, section, key,
@@ -250,6 +257,21 @@ int cp_config_load(cp_config_t *cfg, const char *path, char *err, size_t errlen)
     }
     if (rc > 0) {
         snprintf(err, errlen, "%s:%d: %s", path, rc, ctx.msg[0] ? ctx.msg : "syntax error");
+        return -1;
+    }
+    return 0;
+}
+
+int cp_config_load_string(cp_config_t *cfg, const char *name, const char *text, char *err,
+                          size_t errlen) {
+    cp__ini_ctx_t ctx = {.cfg = cfg};
+    int rc = ini_parse_string(text, cp__ini_handler, &ctx);
+    if (rc == -2) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return -1;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s:%d: %s", name, rc, ctx.msg[0] ? ctx.msg : "syntax error");
         return -1;
     }
     return 0;

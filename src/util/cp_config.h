@@ -44,6 +44,11 @@ void cp_config_defaults(cp_config_t *cfg);
 /** Reads an INI file over the current values. Returns 0, or -1 with
  *  "file:line: message" in err. */
 int cp_config_load(cp_config_t *cfg, const char *path, char *err, size_t errlen);
+/** Reads INI text (NUL-terminated) over the current values, exactly as
+ *  cp_config_load reads a file; name stands for the file in messages.
+ *  Returns 0, or -1 with "name:line: message" in err. */
+int cp_config_load_string(cp_config_t *cfg, const char *name, const char *text, char *err,
+                          size_t errlen);
 /** Applies one key as if it came from the file (for --set section.key=value
  *  style overrides and tests). Returns 0, or -1 with a message in err. */
 int cp_config_set(cp_config_t *cfg, const char *section, const char *key, const char *value,
