@@ -11,6 +11,7 @@
 #include "engine/cp_engine.h"
 #include "net/cp_http.h"
 #include "util/cp_config.h"
+#include "util/cp_metrics.h"
 
 typedef struct cp_api cp_api_t;
 
@@ -27,6 +28,12 @@ void cp_api_set_clock(cp_api_t *api, cp_api_clock_fn fn, void *ctx);
  *  wait for batch `open` if they follow a change in this iteration, else
  *  for batch `submitted` (the last one handed to the writer). */
 void cp_api_set_batches(cp_api_t *api, uint64_t open, uint64_t submitted);
+
+/** The API's metrics registry (GET /metrics), for the daemon's own
+ *  collectors. */
+cp_metrics_t *cp_api_metrics(cp_api_t *api);
+/** The histogram of database commit times, for the writer thread. */
+cp_histogram_t *cp_api_commit_histogram(cp_api_t *api);
 
 /** The cp_http_handler_fn: ctx is the cp_api_t. */
 void cp_api_handle(void *ctx, const cp_http_req_t *req, cp_http_resp_t *resp);

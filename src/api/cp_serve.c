@@ -26,6 +26,7 @@
 #include "util/cp_clock.h"
 #include "util/cp_config.h"
 #include "util/cp_log.h"
+#include "util/cp_prom.h"
 
 typedef struct cp_serve {
     cp_config_t cfg;
@@ -39,6 +40,7 @@ typedef struct cp_serve {
     uint64_t submitted;  /* the last batch handed to the writer */
     uint64_t durable;    /* the last batch committed */
     uint64_t engine_timer;
+    cp_ms_t started_ms;
     cp_ms_t engine_timer_at;
     bool stopping;
 } cp_serve_t;
@@ -113,6 +115,31 @@ static void cp__on_durable(cp_loop_t *loop, int fd, unsigned events, void *data)
     cp_serve_t *sv = data;
     sv->durable = cp_writer_durable(sv->writer);
     cp_http_server_release(sv->http, sv->durable);
+}
+
+/* Figures of the daemon itself for GET /metrics, read at scrape time. */
+static void cp__collect(void *ctx, cp_buf_t *out) {
+    const cp_serve_t *sv = ctx;
+    cp_writer_stats_t ws;
+    cp_writer_stats(sv->writer, &ws);
+    cp_prom_family(out, "confpool_db_batches_total", "counter",
+                   "Batches (the changes of one loop iteration) made durable.");
+    cp_prom_sample(out, "confpool_db_batches_total", (double)ws.batches, NULL);
+    cp_prom_family(out, "confpool_db_transactions_total", "counter",
+                   "Transactions committed by the writer thread (group commits).");
+    cp_prom_sample(out, "confpool_db_transactions_total", (double)ws.transactions, NULL);
+    cp_prom_family(out, "confpool_db_writes_total", "counter", "Row writes committed.");
+    cp_prom_sample(out, "confpool_db_writes_total", (double)ws.ops, NULL);
+    cp_prom_family(out, "confpool_http_connections", "gauge", "Open HTTP connections.");
+    cp_prom_sample(out, "confpool_http_connections",
+                   (double)cp_http_server_connections(sv->http), NULL);
+    cp_prom_family(out, "confpool_http_pending_replies", "gauge",
+                   "Replies produced but not yet written, most waiting for a commit.");
+    cp_prom_sample(out, "confpool_http_pending_replies", (double)cp_http_server_pending(sv->http),
+                   NULL);
+    cp_prom_family(out, "confpool_start_time_seconds", "gauge",
+                   "When the daemon started, in seconds since the Unix epoch.");
+    cp_prom_sample(out, "confpool_start_time_seconds", (double)sv->started_ms / 1000.0, NULL);
 }
 
 static void cp__force_stop(cp_loop_t *loop, void *data) {
@@ -281,6 +308,9 @@ int cp_serve_main(int argc, char **argv) {
     sv->writer = cp_writer_start(sv->store);
     sv->open_batch = 1;
     sv->api = cp_api_new(sv->engine, &sv->cfg);
+    sv->started_ms = cp_clock_wall_ms();
+    cp_writer_set_commit_histogram(sv->writer, cp_api_commit_histogram(sv->api));
+    cp_metrics_add_collector(cp_api_metrics(sv->api), cp__collect, sv);
     cp_http_limits_t lim;
     cp_http_limits_defaults(&lim);
     lim.max_header_bytes = sv->cfg.max_header_bytes;
@@ -300,6 +330,10 @@ int cp_serve_main(int argc, char **argv) {
     cp__commit(sv); /* repairs made while restoring */
     cp_log(CP_LOG_INFO, "listening", "url=http://%s:%d/ pid=%ld", host,
            cp_http_server_port(sv->http), (long)getpid());
+    bool v6 = strchr(host, ':') != NULL;
+    cp_log(CP_LOG_INFO, "dashboard", "url=http://%s%s%s:%d/ token=%s", v6 ? "[" : "", host,
+           v6 ? "]" : "", cp_http_server_port(sv->http),
+           cp_config_has_tokens(&sv->cfg) ? "required" : "none");
     cp_log_flush();
 
     cp_loop_run(sv->loop);

@@ -20,6 +20,7 @@
 
 #include "store/cp_store_int.h"
 #include "util/base/cp_alloc.h"
+#include "util/cp_clock.h"
 
 /* Committed batches kept for reuse; more would only hold memory. */
 #define CP__FREE_MAX 8
@@ -46,6 +47,7 @@ struct cp_writer {
     bool stopping;
     /* the thread's own */
     cp__queue_t work;
+    cp_histogram_t *_Atomic commit_hist; /* commit durations, or NULL */
     /* read by any thread */
     _Atomic uint64_t durable;
     _Atomic uint64_t n_batches, n_transactions, n_ops;
@@ -83,11 +85,15 @@ static void cp__commit_work(cp_writer_t *w) {
         ops += cp_batch_len(q->batches[i]);
     if (ops) {
         char err[512];
+        uint64_t t0 = cp_clock_mono_ns();
         if (cp_store_commit_many(w->st, (const cp_batch_t *const *)q->batches, q->len, err,
                                  sizeof err) != 0) {
             fprintf(stderr, "confpool: fatal: store commit failed: %s\n", err);
             _exit(CP__EXIT_COMMIT_FAILED);
         }
+        cp_histogram_t *h = atomic_load_explicit(&w->commit_hist, memory_order_acquire);
+        if (h)
+            cp_histogram_observe(h, (double)(cp_clock_mono_ns() - t0) * 1e-9);
         atomic_fetch_add(&w->n_transactions, 1);
         atomic_fetch_add(&w->n_ops, ops);
     }
@@ -215,4 +221,8 @@ void cp_writer_stats(const cp_writer_t *w, cp_writer_stats_t *out) {
     out->batches = atomic_load(&w->n_batches);
     out->transactions = atomic_load(&w->n_transactions);
     out->ops = atomic_load(&w->n_ops);
+}
+
+void cp_writer_set_commit_histogram(cp_writer_t *w, cp_histogram_t *h) {
+    atomic_store_explicit(&w->commit_hist, h, memory_order_release);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "store/cp_store.h"
+#include "util/cp_metrics.h"
 
 typedef struct cp_writer cp_writer_t;
 
@@ -49,5 +50,9 @@ typedef struct cp_writer_stats {
 
 /** Reads the counters (any thread). */
 void cp_writer_stats(const cp_writer_t *w, cp_writer_stats_t *out);
+/** Records the duration of each transaction the thread commits into h
+ *  (borrowed; NULL stops recording). Commits that need no transaction are
+ *  not recorded. */
+void cp_writer_set_commit_histogram(cp_writer_t *w, cp_histogram_t *h);
 
 #endif

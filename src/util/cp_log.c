@@ -14,6 +14,9 @@
 static cp_log_level_t cp__level = CP_LOG_INFO;
 static cp_buf_t cp__out = CP_BUF_INIT;
 static const char *const cp__names[] = {"debug", "info", "warn", "error"};
+static uint64_t cp__req; /* the request being handled, 0 if none */
+
+void cp_log_set_request(uint64_t id) { cp__req = id; }
 
 void cp_log_set_level(cp_log_level_t level) { cp__level = level; }
 
@@ -43,6 +46,8 @@ void cp_log(cp_log_level_t level, const char *msg, const char *kvfmt, ...) {
     cp_buf_append(&cp__out, ts, n - 1);
     cp_buf_printf(&cp__out, ".%03dZ level=%s msg=%s", (int)(now % 1000), cp__names[level],
                   cp_log_quote(msg));
+    if (cp__req)
+        cp_buf_printf(&cp__out, " req=%llu", (unsigned long long)cp__req);
     if (kvfmt && *kvfmt) {
         cp_buf_putc(&cp__out, ' ');
         va_list ap;
@@ -64,6 +69,17 @@ void cp_log_flush(void) {
         off += (size_t)w;
     }
     cp_buf_clear(&cp__out);
+}
+
+const char *cp_log_quote_n(const char *s, size_t n) {
+    static char ring[4][504];
+    static int next;
+    char *copy = ring[next++ & 3];
+    if (n > sizeof ring[0] - 1)
+        n = sizeof ring[0] - 1;
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    return cp_log_quote(copy);
 }
 
 const char *cp_log_quote(const char *s) {

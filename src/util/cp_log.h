@@ -9,6 +9,8 @@
 #define CP_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef enum cp_log_level {
     CP_LOG_DEBUG = 0,
@@ -27,10 +29,17 @@ bool cp_log_enabled(cp_log_level_t level);
  *  Use cp_log_quote for values that may hold spaces or quotes. */
 void cp_log(cp_log_level_t level, const char *msg, const char *kvfmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** Tags every line written from now on with req=<id>, right after msg,
+ *  until called with 0. The API sets it while it handles a request, so
+ *  the lines of one request can be found together (ids are per process,
+ *  the same as in GET /v1/decisions). */
+void cp_log_set_request(uint64_t id);
 /** Writes buffered lines to stderr. */
 void cp_log_flush(void);
 /** Returns s quoted for logfmt when needed (a static ring of buffers, so a
  *  handful of calls may appear in one cp_log). */
 const char *cp_log_quote(const char *s);
+/** The same for n bytes of s (need not be NUL-terminated; at most 500). */
+const char *cp_log_quote_n(const char *s, size_t n);
 
 #endif
