@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/cp_serve.h"
+#include "cli/cp_cli.h"
 
 static int cp__help(int argc, char **argv);
 
@@ -14,6 +15,12 @@ typedef struct cp_command {
 
 static const cp_command_t cp__commands[] = {
     {"serve", "run the load distributor (HTTP API, SQLite store)", cp_serve_main},
+    {"servers", "admin: list|show|add|drain|resume|down|remove servers of a running service",
+     cp_cli_servers_main},
+    {"meetings", "admin: schedule|list|show|cancel|end meetings; plan asks the service's planner",
+     cp_cli_meetings_main},
+    {"join", "join a participant to a meeting through the API", cp_cli_join_main},
+    {"pool", "admin: pool status, one load bar per server", cp_cli_pool_main},
     {"help", "list the subcommands", cp__help},
 };
 
