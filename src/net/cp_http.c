@@ -31,6 +31,7 @@
 static void cp__conn_on_io(cp_loop_t *loop, int fd, unsigned events, void *data);
 static void cp__srv_on_accept(cp_loop_t *loop, int fd, unsigned events, void *data);
 static void cp__srv_arm_sweep(cp_http_server_t *srv);
+static int cp__conn_add(cp_http_server_t *srv, int cfd, const char *peer);
 static void cp__conn_resume(cp_loop_t *loop, void *data);
 
 /* ---- connection lifecycle ------------------------------------------------- */
@@ -348,26 +349,40 @@ static void cp__srv_on_accept(cp_loop_t *loop, int fd, unsigned events, void *da
         }
         int one = 1;
         setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        cp__conn_t *c = cp_calloc(1, sizeof *c);
-        c->srv = srv;
-        c->fd = cfd;
-        c->state = CP__CONN_OPEN;
-        c->last_active = cp_loop_now(loop);
-        cp__format_peer(c->peer, sizeof c->peer, &ss);
-        cp__conn_parser_init(c);
-        if (cp_loop_watch(loop, cfd, CP_LOOP_READ, cp__conn_on_io, c) < 0) {
-            close(cfd);
-            cp_free(c);
-            continue;
-        }
-        c->watched = CP_LOOP_READ;
-        c->next = srv->conns;
-        if (srv->conns)
-            srv->conns->prev = c;
-        srv->conns = c;
-        srv->nconns++;
-        cp__srv_arm_sweep(srv);
+        char peer[64];
+        cp__format_peer(peer, sizeof peer, &ss);
+        cp__conn_add(srv, cfd, peer);
     }
+}
+
+/* Serves the connected, non-blocking socket cfd as a new connection.
+ * Returns 0, or a negative errno with cfd closed. */
+static int cp__conn_add(cp_http_server_t *srv, int cfd, const char *peer) {
+    cp__conn_t *c = cp_calloc(1, sizeof *c);
+    c->srv = srv;
+    c->fd = cfd;
+    c->state = CP__CONN_OPEN;
+    c->last_active = cp_loop_now(srv->loop);
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    cp__conn_parser_init(c);
+    int rc = cp_loop_watch(srv->loop, cfd, CP_LOOP_READ, cp__conn_on_io, c);
+    if (rc < 0) {
+        close(cfd);
+        cp_free(c);
+        return rc;
+    }
+    c->watched = CP_LOOP_READ;
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    cp__srv_arm_sweep(srv);
+    return 0;
+}
+
+int cp_http_server_adopt(cp_http_server_t *srv, int fd, const char *peer) {
+    return cp__conn_add(srv, fd, peer ? peer : "adopted");
 }
 
 /* ---- idle sweep ----------------------------------------------------------- */

@@ -83,6 +83,12 @@ cp_http_server_t *cp_http_server_new(cp_loop_t *loop, const cp_http_limits_t *li
  *  -1 with a message in err. */
 int cp_http_server_listen(cp_http_server_t *srv, const char *host, int port, char *err,
                           size_t errlen);
+/** Serves fd, an already connected non-blocking stream socket, as if it
+ *  had been accepted (not counted against max_connections). srv owns fd
+ *  from then on, also on failure. peer labels it in logs. This is how the
+ *  fuzzers (fuzz/fuzz_http.c) and tests drive the request path through a
+ *  socketpair without a listening socket. Returns 0 or a negative errno. */
+int cp_http_server_adopt(cp_http_server_t *srv, int fd, const char *peer);
 /** The bound port. */
 int cp_http_server_port(const cp_http_server_t *srv);
 /** Sends every held response with wait_seq <= durable. */
