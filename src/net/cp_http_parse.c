@@ -209,6 +209,18 @@ static int cp__on_body(llhttp_t *p, const char *at, size_t n) {
     return 0;
 }
 
+/* Like a declared Content-Length over the limit, a chunk that cannot fit
+ * is refused when its size line arrives, not after reading it (or waiting
+ * for the idle timeout when it never comes). */
+static int cp__on_chunk_header(llhttp_t *p) {
+    cp__conn_t *c = cp__c(p);
+    if (p->content_length > c->srv->lim.max_body_bytes - c->sp[CP__SP_BODY].len) {
+        c->err = CP__ERR_TOO_LARGE;
+        return -1;
+    }
+    return 0;
+}
+
 static int cp__on_chunk_extension(llhttp_t *p, const char *at, size_t n) {
     (void)at;
     return cp__extra_limit(cp__c(p), n);
@@ -281,6 +293,7 @@ static const llhttp_settings_t cp__settings = {
     .on_header_value_complete = cp__on_header_value_complete,
     .on_headers_complete = cp__on_headers_complete,
     .on_body = cp__on_body,
+    .on_chunk_header = cp__on_chunk_header,
     .on_chunk_extension_name = cp__on_chunk_extension,
     .on_chunk_extension_value = cp__on_chunk_extension,
     .on_message_complete = cp__on_message_complete,
