@@ -110,5 +110,10 @@ bool cp_id_valid(const char *s, size_t len) {
               c == '.' || c == '_' || c == '-'))
             return false;
     }
+    /* "." and ".." are path segments with a meaning of their own in the
+     * URLs that carry ids (/v1/meetings/{id}, the /join redirect's
+     * Location): clients would resolve them away. */
+    if (s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.')))
+        return false;
     return true;
 }

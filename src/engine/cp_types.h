@@ -17,7 +17,7 @@ typedef int64_t cp_ms_t;
 typedef int64_t cp_mu_t;
 #define CP_MU_PER_UNIT 1000
 
-/** Ids match [A-Za-z0-9._-]{1,64}. */
+/** Ids match [A-Za-z0-9._-]{1,64}, except "." and "..". */
 #define CP_ID_MAX 64
 
 /** Modalities, as a bit set. */
