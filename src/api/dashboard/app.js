@@ -97,7 +97,7 @@
     $("c-meetings").textContent = p.active_meetings.toLocaleString("en");
     $("c-participants").textContent = p.participants.toLocaleString("en");
     $("c-util").textContent = pct(p.utilization);
-    $("c-load").textContent = units(p.load) + " / " + units(p.capacity) + " units (up servers)";
+    $("c-load").textContent = units(p.load) + " of " + units(p.capacity) + " units";
     $("c-imbalance").textContent = p.imbalance.toFixed(3);
     $("c-meetings-s").textContent = "policy " + p.policy;
   }
@@ -120,7 +120,7 @@
       m.title = "request " + x.request + ", policy " + x.policy;
       tr.append(m);
       tr.append(el("td", "r", x.result === "placed" ? "placed" : x.reason.replace("_", " ")));
-      tr.append(el("td", "s", x.server || "—"));
+      tr.append(el("td", "srvid", x.server || "—"));
       tr.append(el("td", "num", x.util_before === null ? "—"
         : pct(x.util_before) + " → " + pct(x.util_after)));
       return tr;
@@ -152,7 +152,7 @@
     try {
       const pool = $("pool").value || "default";
       const q = "?pool=" + encodeURIComponent(pool);
-      const [sv, dec] = await Promise.all([api("/v1/servers"), api("/v1/decisions?limit=15&pool=" + encodeURIComponent(pool))]);
+      const [sv, dec] = await Promise.all([api("/v1/servers"), api("/v1/decisions?limit=12&pool=" + encodeURIComponent(pool))]);
       drawPools(sv.servers);
       drawDecisions(dec);
       drawServers(sv.servers.filter((s) => s.pool === pool));
@@ -165,7 +165,7 @@
       $("main").hidden = false;
       $("forget").hidden = !token();
       setStatus("live");
-      $("updated").textContent = "updated " + new Date().toLocaleTimeString([], { hour12: false });
+      $("updated").textContent = " · updated " + new Date().toLocaleTimeString([], { hour12: false });
       document.body.dataset.refreshed = String(Date.now());
     } catch (e) {
       if (e.status === 401) {
