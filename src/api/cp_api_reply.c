@@ -64,5 +64,9 @@ void cp_reply_status(cp_call_t *c, cp_status_t st, const char *what) {
         cp_reply_refused(c, "meeting_full", cp_engine_config(c->api->engine)->retry_after,
                          "the meeting's server is past its join threshold");
         break;
+    case CP_E_CAPACITY:
+        cp_reply_error(c, 409, "capacity_unavailable", "no server can be made free for %s '%s'",
+                       what, c->id);
+        break;
     }
 }

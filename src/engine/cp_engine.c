@@ -27,6 +27,9 @@ void cp_engine_config_defaults(cp_engine_config_t *cfg) {
     cfg->adhoc_expire = 8LL * 3600 * 1000;
     cfg->retain_ended = 30LL * 86400 * 1000;
     cfg->report_timeout = 30 * 1000;
+    cfg->plan_large = true;
+    cfg->plan_duration = 3600 * 1000;
+    cfg->hold_after_start = 900 * 1000;
     cfg->policy = CP_POLICY_LEAST_UTILIZATION;
     cfg->seed = 0x636f6e66706f6f6cULL; /* "confpool" */
     cfg->track_changes = true;
@@ -79,13 +82,14 @@ void cp_engine_free(cp_engine_t *e) {
             cp__meeting_free(e->order[i].m);
     while (e->graveyard) {
         cp_meeting_t *m = e->graveyard;
-        e->graveyard = m->host_next;
+        e->graveyard = m->graveyard_next;
         cp__meeting_free(m);
     }
     for (size_t i = 0; i < e->nservers; i++) {
         cp_server_t *s = e->servers[i];
         cp_free(s->address);
         cp_free(s->region);
+        cp_free(s->holds);
         cp_free(s);
     }
     for (size_t i = 0; i < e->npools; i++)
@@ -150,7 +154,7 @@ void cp_engine_advance(cp_engine_t *e, cp_ms_t now) {
      * through the event call that uses it. */
     while (e->graveyard) {
         cp_meeting_t *m = e->graveyard;
-        e->graveyard = m->host_next;
+        e->graveyard = m->graveyard_next;
         cp__meeting_free(m);
     }
     cp__run_timers(e, now);

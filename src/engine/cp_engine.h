@@ -42,6 +42,14 @@ typedef struct cp_engine_config {
     /* servers */
     cp_ms_t report_timeout; /* a reporting server silent this long is down (30 s) */
     bool rehome_eager;      /* re-home a down server's meetings at once, not on next join */
+    /* large meetings */
+    bool plan_large;        /* plan room for large meetings when scheduled (on) */
+    bool plan_strict;       /* refuse a large meeting that cannot be planned (off) */
+    cp_ms_t plan_lead;      /* hold the host this long before the start; 0: from
+                               the pool's observed meeting durations */
+    cp_ms_t plan_duration;  /* assumed length of a large meeting without an end (1 h) */
+    cp_ms_t hold_after_start; /* a host is released if its meeting has not started
+                                 this long after its start (15 min) */
     /* placement */
     cp_policy_t policy; /* default policy of new pools */
     uint64_t seed;      /* for random policies and hash seeding */
@@ -59,6 +67,7 @@ typedef struct cp_meeting cp_meeting_t;
 typedef struct cp_engine cp_engine_t;
 
 struct cp_capclass; /* internal: servers of one pool with equal capacity */
+typedef struct cp_leg cp_leg_t;
 
 struct cp_pool {
     char name[CP_ID_MAX + 1];
@@ -71,6 +80,11 @@ struct cp_pool {
     size_t nclasses, classes_cap;
     size_t rr_next; /* round-robin cursor */
     uint32_t active_meetings;
+    bool cascade; /* a meeting larger than any one server may span several */
+    /* durations of ended activations, in 10-minute buckets (the last one
+     * holds everything longer): the default planning lead */
+    uint32_t durations[49];
+    uint32_t ndurations;
 };
 
 struct cp_server {
@@ -102,16 +116,49 @@ struct cp_server {
     struct cp_capclass *cls;
     size_t elig_idx; /* in pool->eligible, or SIZE_MAX */
     size_t heap_pos; /* in cls->heap */
-    cp_meeting_t *hosted; /* active meetings on this server (intrusive list) */
+    cp_leg_t *hosted; /* legs of active meetings on this server (intrusive list) */
+    cp_meeting_t **holds; /* scheduled large meetings planned on this server */
+    uint32_t nholds, holds_cap;
     int32_t journal_idx;
 };
+
+/* The part of an active meeting hosted on one server. An ordinary meeting
+ * has one leg; a cascaded meeting (larger than any one server) has several,
+ * each meant for `cap` participants. */
+struct cp_leg {
+    cp_server_t *server;     /* NULL when the leg is not in use */
+    cp_meeting_t *meeting;
+    uint32_t participants;   /* observed on this server */
+    uint32_t joined;         /* participant ids routed to this leg */
+    uint32_t cap;            /* participants planned here (cascades); 0: the whole meeting */
+    cp_mu_t joined_units;    /* sum of costs of those ids */
+    cp_mu_t predicted;       /* counted on server->conf_load */
+    cp_ms_t empty_since;     /* extra legs: when it emptied */
+    cp_leg_t *host_prev, *host_next; /* in server->hosted */
+};
+
+/* The plan of a large meeting: the host kept free for it, and from when. */
+typedef struct cp_plan {
+    cp_plan_status_t status;
+    cp_server_t *host;       /* NULL when none (impossible, or cascade) */
+    char host_id[CP_ID_MAX + 1];
+    cp_ms_t hold_from;       /* the host takes no new meetings from here ... */
+    cp_ms_t hold_until;      /* ... until the meeting starts on it, or this */
+    cp_ms_t busy_until;      /* its load is reserved on the host until here */
+    cp_ms_t lead;
+    cp_ms_t free_at;         /* when the host is forecast to have room */
+    cp_ms_t suggested_start; /* nearest start that fits, when impossible */
+    cp_mu_t load;            /* the load it reserves */
+    uint32_t cascade_servers; /* servers it will span, when it cascades */
+    char reason[192];
+} cp_plan_t;
 
 struct cp_meeting {
     /* Hot fields first: a sticky lookup touches the id map's slot and this
      * first cache line only. */
-    cp_server_t *server; /* while active */
+    cp_server_t *server; /* while active: the server of its first leg */
     cp_meeting_state_t state;
-    uint32_t participants; /* observed now: joins/leaves, corrected by reports */
+    uint32_t participants; /* observed now, over all legs */
     cp_pset_t pset;        /* joined participant ids */
     char id[CP_ID_MAX + 1];
     uint8_t modalities;    /* CP_MOD_* of the meeting (default audio) */
@@ -127,14 +174,17 @@ struct cp_meeting {
     uint32_t expected;   /* expected_participants given at scheduling */
     uint32_t peak;       /* highest participant count over all activations */
     uint32_t prior_peak; /* peak of earlier activations, fixed at activation */
-    cp_mu_t predicted;   /* contribution to server->conf_load while active */
-    cp_mu_t joined_units; /* sum of costs of the joined participant ids */
+    cp_mu_t predicted;   /* sum of its legs' predictions while active */
     uint64_t seq;        /* creation order; list cursor */
     char rehomed_from[CP_ID_MAX + 1]; /* last server it was moved away from, or "" */
+    cp_plan_t *plan;     /* large meetings with a start: their plan */
+    cp_leg_t leg0;       /* the first leg */
+    cp_leg_t **extra;    /* further legs of a cascaded meeting */
+    uint32_t nextra, extra_cap;
     /* internal */
     cp_ms_t deadline; /* next timer, CP_TIME_NONE if none */
     size_t timer_pos;
-    cp_meeting_t *host_prev, *host_next; /* in server->hosted */
+    cp_meeting_t *graveyard_next;
     int32_t journal_idx;
 };
 
@@ -159,6 +209,16 @@ cp_ms_t cp_engine_next_deadline(const cp_engine_t *e);
 
 /** Cost of one participant with the given modalities. */
 cp_mu_t cp_engine_cost(const cp_engine_t *e, unsigned modalities);
+/** Number of leg slots of m (1 + extra); slots whose server is NULL are
+ *  not in use. */
+static inline uint32_t cp_meeting_nlegs(const cp_meeting_t *m) { return 1 + m->nextra; }
+/** Leg slot i of m. */
+static inline cp_leg_t *cp_meeting_leg(cp_meeting_t *m, uint32_t i) {
+    return i == 0 ? &m->leg0 : m->extra[i - 1];
+}
+static inline const cp_leg_t *cp_meeting_leg_c(const cp_meeting_t *m, uint32_t i) {
+    return i == 0 ? &m->leg0 : m->extra[i - 1];
+}
 /** A meeting's load now: predicted while active, expected while scheduled,
  *  0 once ended. */
 cp_mu_t cp_engine_meeting_load(const cp_engine_t *e, const cp_meeting_t *m);
@@ -179,6 +239,8 @@ cp_pool_t *cp_engine_pool_ensure(cp_engine_t *e, const char *name);
 cp_pool_t *cp_engine_pool_next(const cp_engine_t *e, size_t *it);
 /** Sets a pool's placement policy. */
 void cp_engine_pool_set_policy(cp_engine_t *e, cp_pool_t *p, cp_policy_t policy);
+/** Lets meetings of p larger than any one server span several. */
+void cp_engine_pool_set_cascade(cp_engine_t *e, cp_pool_t *p, bool cascade);
 
 /** Aggregate figures of a pool, as served by GET /v1/pool. */
 typedef struct cp_pool_stats {
@@ -265,6 +327,34 @@ cp_status_t cp_engine_meeting_create(cp_engine_t *e, const cp_meeting_spec_t *sp
                                      cp_meeting_t **out, const char **why);
 /** The meeting with that id, or NULL. */
 cp_meeting_t *cp_engine_meeting(const cp_engine_t *e, const char *id, size_t len);
+/** Plans a large meeting without storing anything: the answer
+ *  cp_engine_meeting_create would give it now. out->status is
+ *  CP_PLAN_NONE when the spec is not a large meeting with a start. */
+cp_status_t cp_engine_plan(cp_engine_t *e, const cp_meeting_spec_t *spec, cp_ms_t now,
+                           cp_plan_t *out);
+
+/** Changes to a scheduled meeting; fields left at their "unset" value
+ *  (has_* false) keep their value. */
+typedef struct cp_meeting_update {
+    bool has_start, has_end, has_expected, has_subject;
+    cp_ms_t start, end; /* CP_TIME_NONE clears */
+    uint32_t expected;
+    const char *subject;
+} cp_meeting_update_t;
+
+/** Reschedules m (which must be scheduled, not active): its plan and hold
+ *  are released and made again. CP_E_CONFLICT if it is active,
+ *  CP_E_GONE if ended, CP_E_INVALID (with *why) for end <= start,
+ *  CP_E_CAPACITY in strict mode when it cannot be planned (nothing
+ *  changes then). */
+cp_status_t cp_engine_meeting_update(cp_engine_t *e, cp_meeting_t *m,
+                                     const cp_meeting_update_t *u, cp_ms_t now, const char **why);
+
+/** True if s is kept free for a large meeting now (no new meetings). */
+bool cp_server_held(const cp_engine_t *e, const cp_server_t *s);
+/** The planning lead of pool p now. */
+cp_ms_t cp_engine_pool_lead(const cp_engine_t *e, const cp_pool_t *p);
+
 /** The first meeting created after the one with sequence number seq
  *  (0 = from the start), or NULL. Meetings come in creation order. */
 cp_meeting_t *cp_engine_meeting_after(const cp_engine_t *e, uint64_t seq);
@@ -276,6 +366,7 @@ cp_status_t cp_engine_meeting_end(cp_engine_t *e, cp_meeting_t *m, cp_ms_t now);
 /** What a join decided, for the reply and the decision log. */
 typedef struct cp_join {
     cp_server_t *server;   /* where the participant goes */
+    bool cascaded;         /* the meeting spans several servers */
     uint32_t participants; /* in the meeting after the join */
     bool activated;        /* this join activated the meeting */
     bool new_participant;  /* false for a repeated join of the same id */
@@ -320,10 +411,23 @@ typedef struct cp_meeting_rec {
     unsigned modalities;
     uint64_t seq;
     const char *rehomed_from; /* NULL if never moved */
+    /* Legs of a cascaded meeting, "server/cap/participants" joined by ','
+     * ("-" for a slot not in use); NULL for an ordinary meeting. */
+    const char *legs;
+    /* plan of a large meeting; plan_status CP_PLAN_NONE when none */
+    cp_plan_status_t plan_status;
+    const char *plan_host, *plan_reason; /* may be NULL */
+    cp_ms_t plan_hold_from, plan_hold_until, plan_busy_until, plan_lead, plan_free_at,
+        plan_suggested_start;
+    cp_mu_t plan_load;
+    uint32_t plan_cascade_servers;
 } cp_meeting_rec_t;
 
 void cp_server_to_rec(const cp_server_t *s, cp_server_rec_t *r);
-void cp_meeting_to_rec(const cp_meeting_t *m, cp_meeting_rec_t *r);
+/** Fills r from m; legs_buf receives the legs of a cascaded meeting, which
+ *  r->legs then points to (NULL for an ordinary meeting). */
+void cp_meeting_to_rec(const cp_meeting_t *m, cp_meeting_rec_t *r, char *legs_buf,
+                       size_t legs_len);
 
 /** Receives the journal of changes made since the last drain, in order.
  *  Upserts carry the object's state at drain time. */
@@ -332,7 +436,8 @@ typedef struct cp_change_sink {
     void (*server_deleted)(void *ctx, const char *id);
     void (*meeting)(void *ctx, const cp_meeting_rec_t *r);
     void (*meeting_deleted)(void *ctx, const char *id);
-    void (*participant_joined)(void *ctx, const char *mid, const char *pid, unsigned mods);
+    void (*participant_joined)(void *ctx, const char *mid, const char *pid, unsigned mods,
+                               unsigned leg);
     void (*participant_left)(void *ctx, const char *mid, const char *pid);
     void (*participants_cleared)(void *ctx, const char *mid);
 } cp_change_sink_t;
@@ -346,9 +451,9 @@ void cp_engine_drain_changes(cp_engine_t *e, const cp_change_sink_t *sink, void 
 cp_status_t cp_engine_restore_server(cp_engine_t *e, const cp_server_rec_t *r);
 /** Restores a meeting from the store. */
 cp_status_t cp_engine_restore_meeting(cp_engine_t *e, const cp_meeting_rec_t *r);
-/** Restores one joined participant of a restored meeting. */
+/** Restores one joined participant of a restored meeting, on leg `leg`. */
 cp_status_t cp_engine_restore_participant(cp_engine_t *e, const char *mid, const char *pid,
-                                          unsigned mods);
+                                          unsigned mods, unsigned leg);
 /** Finishes a restore: recomputes loads and timers as of now. Restoring
  *  journals nothing. */
 void cp_engine_restore_done(cp_engine_t *e, cp_ms_t now);

@@ -35,6 +35,7 @@ typedef enum cp_jkind {
 typedef struct cp_jentry {
     uint8_t kind;
     uint8_t mods;
+    uint8_t leg;
     void *obj;       /* server or meeting for upserts */
     uint32_t a, b;   /* offsets in the journal's string arena */
 } cp_jentry_t;
@@ -96,11 +97,12 @@ void cp__pool_load_changed(cp_engine_t *e, cp_server_t *s);
 void cp__server_limits(const cp_engine_t *e, cp_server_t *s);
 
 /* cp_load.c */
-/** Load m would have if it had one more participant with cost c. */
-cp_mu_t cp__meeting_predict(const cp_engine_t *e, const cp_meeting_t *m, uint32_t participants,
-                            cp_mu_t joined_units, uint32_t joined);
-/** Recomputes m's prediction and moves the difference onto its server. */
-void cp__meeting_reload(cp_engine_t *e, cp_meeting_t *m);
+/** Load `leg` would have with these observed figures. */
+cp_mu_t cp__leg_predict(const cp_engine_t *e, const cp_leg_t *leg, uint32_t participants,
+                        cp_mu_t joined_units, uint32_t joined);
+/** The expected participants of m: given at scheduling, or the peak of its
+ *  earlier activations if larger. */
+uint32_t cp__expected_size(const cp_meeting_t *m);
 /** Adds delta to s's conference load and keeps placement order. */
 void cp__server_add_load(cp_engine_t *e, cp_server_t *s, cp_mu_t delta);
 /** True while m is young enough for its expected size to count in full. */
@@ -111,25 +113,76 @@ bool cp__in_ramp(const cp_engine_t *e, const cp_meeting_t *m);
  *  when none may take it. */
 cp_server_t *cp__place(cp_engine_t *e, cp_pool_t *p, cp_mu_t L, cp_policy_t policy);
 
+/* cp_leg.c */
+void cp__leg_attach(cp_engine_t *e, cp_leg_t *leg, cp_server_t *s);
+void cp__leg_detach(cp_engine_t *e, cp_leg_t *leg);
+/** Recomputes leg's prediction and moves the difference onto its server. */
+void cp__leg_reload(cp_engine_t *e, cp_leg_t *leg);
+/** Reloads every leg of m. */
+void cp__meeting_reload(cp_engine_t *e, cp_meeting_t *m);
+/** Sets leg's observed count, keeping server and meeting totals, the peak
+ *  and the empty-since marks in step. */
+void cp__leg_set_count(cp_engine_t *e, cp_leg_t *leg, uint32_t n);
+/** The leg of m on s, or NULL. */
+cp_leg_t *cp__leg_on(cp_meeting_t *m, const cp_server_t *s);
+/** The slot number of leg in m. */
+uint32_t cp__leg_index(const cp_meeting_t *m, const cp_leg_t *leg);
+/** A leg slot not in use (reused or appended). */
+cp_leg_t *cp__leg_new(cp_meeting_t *m);
+/** A new leg slot at the end. */
+cp_leg_t *cp__leg_append(cp_meeting_t *m);
+/** Detaches every leg of m and frees the extra slots. */
+void cp__legs_clear(cp_engine_t *e, cp_meeting_t *m);
+/** Frees the extra slots of m without detaching (restore only). */
+void cp__legs_forget(cp_meeting_t *m);
+/** Places leg anew after its server went away. */
+bool cp__leg_rehome(cp_engine_t *e, cp_leg_t *leg);
+
+/* cp_join.c */
+/** Applies a reported participant count to one leg. */
+void cp__leg_observe(cp_engine_t *e, cp_leg_t *leg, uint32_t participants);
+
 /* cp_meeting.c */
-/** Puts m on s with its current prediction. */
-void cp__meeting_attach(cp_engine_t *e, cp_meeting_t *m, cp_server_t *s);
-/** Takes m off its server. */
-void cp__meeting_detach(cp_engine_t *e, cp_meeting_t *m);
 /** Runs m's due timer work at time now. */
 void cp__meeting_timer(cp_engine_t *e, cp_meeting_t *m);
 /** The next time something happens to m on its own, or CP_TIME_NONE. */
 cp_ms_t cp__meeting_deadline(const cp_engine_t *e, const cp_meeting_t *m);
 /** Frees a meeting object (not its index entries). */
 void cp__meeting_free(cp_meeting_t *m);
-/** Places m anew after its server went away; false leaves it scheduled. */
-bool cp__meeting_rehome(cp_engine_t *e, cp_meeting_t *m);
-/** Applies a reported participant count to m. */
-void cp__meeting_observe(cp_engine_t *e, cp_meeting_t *m, uint32_t participants);
+/** Takes m off its servers; it is scheduled again. */
+void cp__meeting_deactivate(cp_engine_t *e, cp_meeting_t *m);
 /** Adds m to the id map and the creation order. */
 void cp__meeting_index(cp_engine_t *e, cp_meeting_t *m);
-/** Rebuilds a meeting from its record (not yet attached to its server). */
+/** Rebuilds a meeting from its record (legs parked, not attached). */
 cp_meeting_t *cp__meeting_restore(cp_engine_t *e, const cp_meeting_rec_t *r);
+
+/* cp_plan.c */
+/** The host held for m (while it waits to start), or NULL. */
+cp_server_t *cp__plan_host(const cp_meeting_t *m);
+/** Records the outcome of m's plan when it activates. */
+void cp__plan_activated(cp_engine_t *e, cp_meeting_t *m);
+/** Re-establishes m's hold after a restore. */
+void cp__plan_restored(cp_engine_t *e, cp_meeting_t *m);
+/** Records that m could not start anywhere. */
+void cp__plan_refused(cp_engine_t *e, cp_meeting_t *m);
+/** Computes and installs m's plan (an impossible one only if asked). */
+cp_plan_status_t cp__plan_make(cp_engine_t *e, cp_meeting_t *m, bool install_impossible);
+/** The plan a meeting with these figures would get, not installed. */
+cp_plan_status_t cp__plan_probe(cp_engine_t *e, cp_pool_t *pool, uint32_t expected,
+                                unsigned mods, cp_ms_t start, cp_ms_t end,
+                                const cp_meeting_t *self, cp_plan_t *out);
+/** Frees m's plan and its hold. */
+void cp__plan_release(cp_engine_t *e, cp_meeting_t *m);
+/** Gives up m's hold, keeping the plan's record. */
+void cp__plan_unhold(cp_engine_t *e, cp_meeting_t *m);
+/** The next hold boundary of m, or CP_TIME_NONE. */
+cp_ms_t cp__plan_deadline(const cp_engine_t *e, const cp_meeting_t *m);
+/** A hold boundary of m passed: its host's eligibility changes. */
+void cp__plan_tick(cp_engine_t *e, cp_meeting_t *m);
+/** s is being removed: its holds are planned again elsewhere. */
+void cp__plan_server_gone(cp_engine_t *e, cp_server_t *s);
+/** Adds an activation's duration to the pool's statistics. */
+void cp__pool_record_duration(cp_pool_t *p, cp_ms_t d);
 
 /* cp_server.c */
 /** Rebuilds a server from its record. */
@@ -145,7 +198,7 @@ void cp__journal_server_deleted(cp_engine_t *e, cp_server_t *s);
 void cp__journal_meeting(cp_engine_t *e, cp_meeting_t *m);
 void cp__journal_meeting_deleted(cp_engine_t *e, cp_meeting_t *m);
 void cp__journal_part(cp_engine_t *e, cp_jkind_t kind, const cp_meeting_t *m, const char *pid,
-                      size_t plen, unsigned mods);
+                      size_t plen, unsigned mods, unsigned leg);
 void cp__journal_free(cp_engine_t *e);
 
 /* Cross-multiplied comparison of (la + L)/ca against (lb + L)/cb, exact. */

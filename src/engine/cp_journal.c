@@ -82,7 +82,7 @@ void cp__journal_meeting_deleted(cp_engine_t *e, cp_meeting_t *m) {
 }
 
 void cp__journal_part(cp_engine_t *e, cp_jkind_t kind, const cp_meeting_t *m, const char *pid,
-                      size_t plen, unsigned mods) {
+                      size_t plen, unsigned mods, unsigned leg) {
     if (!e->cfg.track_changes)
         return;
     uint32_t a = cp__str(e, m->id, strlen(m->id));
@@ -91,6 +91,7 @@ void cp__journal_part(cp_engine_t *e, cp_jkind_t kind, const cp_meeting_t *m, co
     j->a = a;
     j->b = b;
     j->mods = (uint8_t)mods;
+    j->leg = (uint8_t)leg;
 }
 
 bool cp_engine_has_changes(const cp_engine_t *e) { return e->njournal > 0; }
@@ -112,14 +113,15 @@ void cp_engine_drain_changes(cp_engine_t *e, const cp_change_sink_t *sink, void 
         case CP_J_MEETING: {
             cp_meeting_t *m = j->obj;
             cp_meeting_rec_t r;
-            cp_meeting_to_rec(m, &r);
+            char legs[4096];
+            cp_meeting_to_rec(m, &r, legs, sizeof legs);
             m->journal_idx = -1;
             sink->meeting(ctx, &r);
             break;
         }
         case CP_J_MEETING_DEL: sink->meeting_deleted(ctx, e->jstr + j->a); break;
         case CP_J_PART_ADD:
-            sink->participant_joined(ctx, e->jstr + j->a, e->jstr + j->b, j->mods);
+            sink->participant_joined(ctx, e->jstr + j->a, e->jstr + j->b, j->mods, j->leg);
             break;
         case CP_J_PART_DEL: sink->participant_left(ctx, e->jstr + j->a, e->jstr + j->b); break;
         case CP_J_PART_CLEAR: sink->participants_cleared(ctx, e->jstr + j->a); break;

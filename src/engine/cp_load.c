@@ -22,9 +22,9 @@ bool cp__in_ramp(const cp_engine_t *e, const cp_meeting_t *m) {
     return m->activated != CP_TIME_NONE && e->now < m->activated + e->cfg.ramp_up;
 }
 
-/* Observed load with `participants` people, of whom `joined` are known by
- * id with total cost joined_units. People counted by a report but not
- * known by id cost as much as the average known one. */
+/* Observed load of a leg with `participants` people, of whom `joined` are
+ * known by id with total cost joined_units. People counted by a report but
+ * not known by id cost as much as the average known one. */
 static cp_mu_t cp__observed(const cp_engine_t *e, const cp_meeting_t *m, uint32_t participants,
                             cp_mu_t joined_units, uint32_t joined) {
     cp_mu_t units;
@@ -37,17 +37,25 @@ static cp_mu_t cp__observed(const cp_engine_t *e, const cp_meeting_t *m, uint32_
     return e->cfg.meeting_base + units;
 }
 
-static cp_mu_t cp__expected(const cp_engine_t *e, const cp_meeting_t *m) {
-    uint32_t n = m->expected > m->prior_peak ? m->expected : m->prior_peak;
+uint32_t cp__expected_size(const cp_meeting_t *m) {
+    return m->expected > m->prior_peak ? m->expected : m->prior_peak;
+}
+
+/* What a leg is expected to carry: the whole meeting for an ordinary one,
+ * its planned share for a leg of a cascade. */
+static cp_mu_t cp__expected(const cp_engine_t *e, const cp_leg_t *leg) {
+    const cp_meeting_t *m = leg->meeting;
+    uint32_t n = leg->cap ? leg->cap : cp__expected_size(m);
     return e->cfg.meeting_base + (cp_mu_t)n * e->cost[m->modalities];
 }
 
-cp_mu_t cp__meeting_predict(const cp_engine_t *e, const cp_meeting_t *m, uint32_t participants,
-                            cp_mu_t joined_units, uint32_t joined) {
+cp_mu_t cp__leg_predict(const cp_engine_t *e, const cp_leg_t *leg, uint32_t participants,
+                        cp_mu_t joined_units, uint32_t joined) {
+    const cp_meeting_t *m = leg->meeting;
     cp_mu_t obs = cp__observed(e, m, participants, joined_units, joined);
     if (!cp__in_ramp(e, m))
         return obs;
-    cp_mu_t exp = cp__expected(e, m);
+    cp_mu_t exp = cp__expected(e, leg);
     return obs > exp ? obs : exp;
 }
 
@@ -68,13 +76,4 @@ void cp__server_add_load(cp_engine_t *e, cp_server_t *s, cp_mu_t delta) {
         return;
     s->conf_load += delta;
     cp__pool_load_changed(e, s);
-}
-
-void cp__meeting_reload(cp_engine_t *e, cp_meeting_t *m) {
-    if (m->state != CP_MEETING_ACTIVE || m->server == NULL)
-        return;
-    cp_mu_t p = cp__meeting_predict(e, m, m->participants, m->joined_units, m->pset.len);
-    cp_mu_t delta = p - m->predicted;
-    m->predicted = p;
-    cp__server_add_load(e, m->server, delta);
 }

@@ -1,19 +1,14 @@
-/* cp_meeting.c — meetings: scheduling, activation on first join,
- * stickiness, participants, deactivation, ending and expiry.
+/* cp_meeting.c — meetings: scheduling, deactivation, ending, expiry,
+ * timers and records. Joining and leaving are in cp_join.c.
  *
  *   scheduled --first join--> active --empty for idle_grace--> scheduled
- *   scheduled/active --cancel, end, expiry--> ended --retain_ended--> forgotten
- *
- * Activation places the meeting with its predicted load (which, during
- * ramp-up, is at least the expected size). Later joins go to the same
- * server and are admitted while that server stays below the join
- * threshold. */
+ *   scheduled/active --cancel, end, expiry--> ended --retain_ended--> forgotten */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/cp_engine_int.h"
 #include "util/base/cp_alloc.h"
-
-/* ---- small helpers ---------------------------------------------------------- */
 
 /* Cache-line aligned, so the hot head of the struct (server, state, pset
  * and a short id) is one line: a sticky lookup misses once, not twice. */
@@ -21,6 +16,11 @@ static cp_meeting_t *cp__meeting_alloc(void) {
     size_t size = (sizeof(cp_meeting_t) + 63) & ~(size_t)63;
     cp_meeting_t *m = cp_aligned_alloc(64, size);
     memset(m, 0, sizeof *m);
+    m->leg0.meeting = m;
+    m->leg0.empty_since = CP_TIME_NONE;
+    m->timer_pos = CP_HEAP_NONE;
+    m->deadline = CP_TIME_NONE;
+    m->journal_idx = -1;
     return m;
 }
 
@@ -30,72 +30,6 @@ static void cp__copy_id(char *dst, const char *src) {
         n = CP_ID_MAX;
     memcpy(dst, src, n);
     dst[n] = '\0';
-}
-
-/* Sets the observed participant count, keeping the server's total, the
- * peak and the empty-since mark in step. */
-static void cp__set_count(cp_engine_t *e, cp_meeting_t *m, uint32_t n) {
-    if (m->server)
-        m->server->participants = m->server->participants - m->participants + n;
-    m->participants = n;
-    if (n > m->peak)
-        m->peak = n;
-    if (n == 0) {
-        if (m->empty_since == CP_TIME_NONE)
-            m->empty_since = e->now;
-    } else {
-        m->empty_since = CP_TIME_NONE;
-    }
-}
-
-static void cp__clear_participants(cp_engine_t *e, cp_meeting_t *m) {
-    if (m->pset.len)
-        cp__journal_part(e, CP_J_PART_CLEAR, m, NULL, 0, 0);
-    cp_pset_clear(&m->pset);
-    m->joined_units = 0;
-    cp__set_count(e, m, 0);
-    m->empty_since = CP_TIME_NONE;
-}
-
-void cp__meeting_attach(cp_engine_t *e, cp_meeting_t *m, cp_server_t *s) {
-    m->server = s;
-    m->predicted = 0;
-    m->host_prev = NULL;
-    m->host_next = s->hosted;
-    if (s->hosted)
-        s->hosted->host_prev = m;
-    s->hosted = m;
-    s->meetings++;
-    s->participants += m->participants;
-    m->pool->active_meetings++;
-    if (s->empty_since != CP_TIME_NONE) {
-        s->empty_since = CP_TIME_NONE;
-        cp__journal_server(e, s);
-    }
-    cp__meeting_reload(e, m);
-}
-
-void cp__meeting_detach(cp_engine_t *e, cp_meeting_t *m) {
-    cp_server_t *s = m->server;
-    if (s == NULL)
-        return;
-    cp__server_add_load(e, s, -m->predicted);
-    m->predicted = 0;
-    s->meetings--;
-    s->participants -= m->participants;
-    if (m->host_prev)
-        m->host_prev->host_next = m->host_next;
-    else
-        s->hosted = m->host_next;
-    if (m->host_next)
-        m->host_next->host_prev = m->host_prev;
-    m->host_prev = m->host_next = NULL;
-    m->server = NULL;
-    m->pool->active_meetings--;
-    if (s->state == CP_SERVER_DRAINING && s->meetings == 0) {
-        s->empty_since = e->now;
-        cp__journal_server(e, s);
-    }
 }
 
 /* ---- scheduling ------------------------------------------------------------------ */
@@ -127,6 +61,16 @@ cp_status_t cp_engine_meeting_create(cp_engine_t *e, const cp_meeting_spec_t *sp
         *why = "end must be after start";
         return CP_E_INVALID;
     }
+    uint32_t expected = spec->expected ? spec->expected : e->cfg.default_size;
+    unsigned mods = spec->modalities & CP_MOD_ALL ? spec->modalities & CP_MOD_ALL : CP_MOD_AUDIO;
+    if (e->cfg.plan_strict) {
+        cp_plan_t probe;
+        if (cp__plan_probe(e, pool, expected, mods, spec->start, spec->end, NULL, &probe) ==
+            CP_PLAN_IMPOSSIBLE) {
+            *why = "no server can be made free for this large meeting";
+            return CP_E_CAPACITY;
+        }
+    }
     cp_meeting_t *m = cp__meeting_alloc();
     cp__copy_id(m->id, spec->id);
     m->organizer = cp_strdup(spec->organizer);
@@ -136,15 +80,12 @@ cp_status_t cp_engine_meeting_create(cp_engine_t *e, const cp_meeting_spec_t *sp
     m->end = spec->end;
     m->created = e->now;
     m->activated = m->ended = m->empty_since = m->last_active = CP_TIME_NONE;
-    m->expected = spec->expected ? spec->expected : e->cfg.default_size;
-    m->modalities = (uint8_t)(spec->modalities & CP_MOD_ALL ? spec->modalities & CP_MOD_ALL
-                                                            : CP_MOD_AUDIO);
+    m->expected = expected;
+    m->modalities = (uint8_t)mods;
     m->state = CP_MEETING_SCHEDULED;
     m->seq = ++e->meeting_seq;
-    m->timer_pos = CP_HEAP_NONE;
-    m->deadline = CP_TIME_NONE;
-    m->journal_idx = -1;
     cp__meeting_index(e, m);
+    cp__plan_make(e, m, true);
     cp__timer_update(e, m);
     cp__journal_meeting(e, m);
     *out = m;
@@ -163,7 +104,11 @@ void cp__meeting_index(cp_engine_t *e, cp_meeting_t *m) {
 }
 
 void cp__meeting_free(cp_meeting_t *m) {
+    cp_free(m->plan);
     cp_pset_clear(&m->pset);
+    for (uint32_t i = 0; i < m->nextra; i++)
+        cp_free(m->extra[i]);
+    cp_free(m->extra);
     cp_free(m->organizer);
     cp_free(m->subject);
     cp_free(m);
@@ -194,15 +139,74 @@ static void cp__forget(cp_engine_t *e, cp_meeting_t *m) {
         e->order_holes = 0;
     }
     cp__journal_meeting_deleted(e, m);
-    m->host_next = e->graveyard;
+    m->graveyard_next = e->graveyard;
     e->graveyard = m;
 }
 
-/* ---- ending ------------------------------------------------------------------------ */
+cp_status_t cp_engine_meeting_update(cp_engine_t *e, cp_meeting_t *m,
+                                     const cp_meeting_update_t *u, cp_ms_t now, const char **why) {
+    cp__run_timers(e, now);
+    *why = NULL;
+    if (m->state == CP_MEETING_ENDED)
+        return CP_E_GONE;
+    if (m->state == CP_MEETING_ACTIVE) {
+        *why = "an active meeting cannot be rescheduled";
+        return CP_E_CONFLICT;
+    }
+    cp_ms_t start = u->has_start ? u->start : m->start, end = u->has_end ? u->end : m->end;
+    uint32_t expected = u->has_expected ? (u->expected ? u->expected : e->cfg.default_size)
+                                        : m->expected;
+    if (start != CP_TIME_NONE && end != CP_TIME_NONE && end <= start) {
+        *why = "end must be after start";
+        return CP_E_INVALID;
+    }
+    if (e->cfg.plan_strict) {
+        cp_plan_t probe;
+        if (cp__plan_probe(e, m->pool, expected, m->modalities, start, end, m, &probe) ==
+            CP_PLAN_IMPOSSIBLE) {
+            *why = "no server can be made free for this large meeting";
+            return CP_E_CAPACITY;
+        }
+    }
+    cp__plan_release(e, m);
+    m->start = start;
+    m->end = end;
+    m->expected = expected;
+    if (u->has_subject) {
+        cp_free(m->subject);
+        m->subject = cp_strdup(u->subject);
+    }
+    cp__plan_make(e, m, true);
+    cp__timer_update(e, m);
+    cp__journal_meeting(e, m);
+    return CP_OK;
+}
+
+/* ---- deactivation and ending ------------------------------------------------------- */
+
+/* Takes m off every server and forgets who was in it. */
+static void cp__release(cp_engine_t *e, cp_meeting_t *m) {
+    if (m->state == CP_MEETING_ACTIVE && m->activated != CP_TIME_NONE)
+        cp__pool_record_duration(m->pool, e->now - m->activated);
+    if (m->pset.len)
+        cp__journal_part(e, CP_J_PART_CLEAR, m, NULL, 0, 0, 0);
+    cp__legs_clear(e, m);
+    cp_pset_clear(&m->pset);
+    m->participants = 0;
+    m->empty_since = CP_TIME_NONE;
+}
+
+void cp__meeting_deactivate(cp_engine_t *e, cp_meeting_t *m) {
+    cp__release(e, m);
+    m->state = CP_MEETING_SCHEDULED;
+    m->last_active = e->now;
+    cp__timer_update(e, m);
+    cp__journal_meeting(e, m);
+}
 
 static void cp__end(cp_engine_t *e, cp_meeting_t *m) {
-    cp__meeting_detach(e, m);
-    cp__clear_participants(e, m);
+    cp__release(e, m);
+    cp__plan_unhold(e, m);
     m->state = CP_MEETING_ENDED;
     m->ended = e->now;
     cp__timer_update(e, m);
@@ -217,154 +221,27 @@ cp_status_t cp_engine_meeting_end(cp_engine_t *e, cp_meeting_t *m, cp_ms_t now) 
     return CP_OK;
 }
 
-static void cp__deactivate(cp_engine_t *e, cp_meeting_t *m) {
-    cp__meeting_detach(e, m);
-    cp__clear_participants(e, m);
-    m->state = CP_MEETING_SCHEDULED;
-    m->last_active = e->now;
-    cp__timer_update(e, m);
-    cp__journal_meeting(e, m);
-}
-
-/* ---- joining and leaving ------------------------------------------------------------- */
-
-static cp_status_t cp__activate(cp_engine_t *e, cp_meeting_t *m, const char *pid, size_t plen,
-                                unsigned mods, cp_join_t *out) {
-    cp_pool_t *p = m->pool;
-    cp_mu_t cost = e->cost[mods];
-    /* The prediction is made as of an activation starting now, with the
-     * peak of earlier activations as a floor for the expected size. */
-    cp_ms_t old_activated = m->activated;
-    uint32_t old_prior = m->prior_peak;
-    m->activated = e->now;
-    m->prior_peak = m->peak;
-    cp_mu_t L = cp__meeting_predict(e, m, 1, cost, 1);
-    cp_server_t *s = cp__place(e, p, L, p->policy);
-    out->policy = p->policy;
-    if (s == NULL) {
-        m->activated = old_activated;
-        m->prior_peak = old_prior;
-        return CP_E_POOL_FULL;
-    }
-    out->util_before = cp_server_utilization(s);
-    m->state = CP_MEETING_ACTIVE;
-    cp_pset_add(&m->pset, pid, plen, (uint8_t)mods, e->hash_seed);
-    m->joined_units = cost;
-    cp__set_count(e, m, 1);
-    cp__meeting_attach(e, m, s);
-    out->util_after = cp_server_utilization(s);
-    out->server = s;
-    out->activated = true;
-    out->new_participant = true;
-    out->participants = 1;
-    cp__timer_update(e, m);
-    cp__journal_meeting(e, m);
-    cp__journal_part(e, CP_J_PART_ADD, m, pid, plen, mods);
-    return CP_OK;
-}
-
-cp_status_t cp_engine_join(cp_engine_t *e, cp_meeting_t *m, const char *pid, size_t plen,
-                           unsigned modalities, cp_ms_t now, cp_join_t *out) {
-    cp__run_timers(e, now);
-    memset(out, 0, sizeof *out);
-    out->policy = m->pool->policy;
-    if (m->state == CP_MEETING_ENDED)
-        return CP_E_GONE;
-    unsigned mods = modalities & CP_MOD_ALL ? modalities & CP_MOD_ALL : m->modalities;
-    /* A meeting whose server went down moves on its next join. With no
-     * room elsewhere it is scheduled again and activation below decides. */
-    if (m->state == CP_MEETING_ACTIVE && m->server->state == CP_SERVER_DOWN) {
-        out->rehomed = true;
-        cp__meeting_rehome(e, m);
-    }
-    if (m->state != CP_MEETING_ACTIVE)
-        return cp__activate(e, m, pid, plen, mods, out);
-
-    cp_server_t *s = m->server;
-    out->server = s;
-    out->util_before = out->util_after = cp_server_utilization(s);
-    cp_pset_entry_t *pe = cp_pset_find(&m->pset, pid, plen, e->hash_seed);
-    if (pe) {
-        /* The same participant again: same server, counted once. A change
-         * of modalities is taken as given; it was admitted already. */
-        if (pe->mods != mods) {
-            m->joined_units += e->cost[mods] - e->cost[pe->mods];
-            pe->mods = (uint8_t)mods;
-            cp__meeting_reload(e, m);
-            cp__journal_part(e, CP_J_PART_ADD, m, pid, plen, mods);
-        }
-        out->participants = m->participants;
-        out->util_after = cp_server_utilization(s);
-        return CP_OK;
-    }
-    cp_mu_t cost = e->cost[mods];
-    cp_mu_t after = cp__meeting_predict(e, m, m->participants + 1, m->joined_units + cost,
-                                        m->pset.len + 1);
-    cp_mu_t load_after = cp_server_load(s) - m->predicted + after;
-    out->util_after = s->capacity > 0 ? (double)load_after / (double)s->capacity : 0;
-    if (load_after >= s->join_limit)
-        return CP_E_MEETING_FULL;
-    cp_pset_add(&m->pset, pid, plen, (uint8_t)mods, e->hash_seed);
-    m->joined_units += cost;
-    cp__set_count(e, m, m->participants + 1);
-    cp__meeting_reload(e, m);
-    cp__timer_update(e, m);
-    cp__journal_meeting(e, m);
-    cp__journal_part(e, CP_J_PART_ADD, m, pid, plen, mods);
-    out->new_participant = true;
-    out->participants = m->participants;
-    return CP_OK;
-}
-
-cp_status_t cp_engine_leave(cp_engine_t *e, cp_meeting_t *m, const char *pid, size_t plen,
-                            cp_ms_t now) {
-    cp__run_timers(e, now);
-    if (m->state == CP_MEETING_ENDED)
-        return CP_E_GONE;
-    if (m->state != CP_MEETING_ACTIVE)
-        return CP_OK;
-    cp_pset_entry_t *pe = cp_pset_find(&m->pset, pid, plen, e->hash_seed);
-    if (pe == NULL)
-        return CP_OK;
-    m->joined_units -= e->cost[pe->mods];
-    cp_pset_remove(&m->pset, pid, plen, e->hash_seed);
-    cp__set_count(e, m, m->participants ? m->participants - 1 : 0);
-    cp__meeting_reload(e, m);
-    cp__timer_update(e, m);
-    cp__journal_meeting(e, m);
-    cp__journal_part(e, CP_J_PART_DEL, m, pid, plen, 0);
-    return CP_OK;
-}
-
-void cp__meeting_observe(cp_engine_t *e, cp_meeting_t *m, uint32_t participants) {
-    if (participants == m->participants)
-        return;
-    cp__set_count(e, m, participants);
-    cp__meeting_reload(e, m);
-    cp__timer_update(e, m);
-    cp__journal_meeting(e, m);
-}
-
-bool cp__meeting_rehome(cp_engine_t *e, cp_meeting_t *m) {
-    cp_server_t *from = m->server;
-    cp__copy_id(m->rehomed_from, from->id);
-    cp__meeting_detach(e, m);
-    cp_mu_t L = cp__meeting_predict(e, m, m->participants, m->joined_units, m->pset.len);
-    cp_server_t *to = cp__place(e, m->pool, L, m->pool->policy);
-    if (to) {
-        cp__meeting_attach(e, m, to);
-        cp__journal_meeting(e, m);
-        return true;
-    }
-    cp__clear_participants(e, m);
-    m->state = CP_MEETING_SCHEDULED;
-    m->last_active = e->now;
-    cp__timer_update(e, m);
-    cp__journal_meeting(e, m);
-    return false;
-}
-
 /* ---- timers ---------------------------------------------------------------------------- */
+
+static cp_ms_t cp__min(cp_ms_t a, cp_ms_t b) {
+    if (a == CP_TIME_NONE)
+        return b;
+    if (b == CP_TIME_NONE)
+        return a;
+    return a < b ? a : b;
+}
+
+/* When a scheduled meeting ends on its own, or CP_TIME_NONE. */
+static cp_ms_t cp__expiry(const cp_engine_t *e, const cp_meeting_t *m) {
+    const cp_engine_config_t *c = &e->cfg;
+    if (m->end != CP_TIME_NONE)
+        return c->expire_after >= 0 ? m->end + c->expire_after : CP_TIME_NONE;
+    if (c->adhoc_expire < 0)
+        return CP_TIME_NONE;
+    return (m->last_active != CP_TIME_NONE && m->last_active > m->created ? m->last_active
+                                                                          : m->created) +
+           c->adhoc_expire;
+}
 
 cp_ms_t cp__meeting_deadline(const cp_engine_t *e, const cp_meeting_t *m) {
     const cp_engine_config_t *c = &e->cfg;
@@ -373,21 +250,17 @@ cp_ms_t cp__meeting_deadline(const cp_engine_t *e, const cp_meeting_t *m) {
         cp_ms_t d = CP_TIME_NONE;
         if (cp__in_ramp(e, m))
             d = m->activated + c->ramp_up;
-        if (m->participants == 0 && m->empty_since != CP_TIME_NONE) {
-            cp_ms_t idle = m->empty_since + c->idle_grace;
-            if (d == CP_TIME_NONE || idle < d)
-                d = idle;
+        if (m->participants == 0 && m->empty_since != CP_TIME_NONE)
+            d = cp__min(d, m->empty_since + c->idle_grace);
+        for (uint32_t i = 0; i < m->nextra; i++) {
+            const cp_leg_t *l = m->extra[i];
+            if (l->server && l->participants == 0 && l->empty_since != CP_TIME_NONE)
+                d = cp__min(d, l->empty_since + c->idle_grace);
         }
         return d;
     }
     case CP_MEETING_SCHEDULED:
-        if (m->end != CP_TIME_NONE)
-            return c->expire_after >= 0 ? m->end + c->expire_after : CP_TIME_NONE;
-        if (c->adhoc_expire < 0)
-            return CP_TIME_NONE;
-        return (m->last_active != CP_TIME_NONE && m->last_active > m->created ? m->last_active
-                                                                              : m->created) +
-               c->adhoc_expire;
+        return cp__min(cp__expiry(e, m), cp__plan_deadline(e, m));
     case CP_MEETING_ENDED:
         return c->retain_ended >= 0 ? m->ended + c->retain_ended : CP_TIME_NONE;
     }
@@ -399,14 +272,29 @@ void cp__meeting_timer(cp_engine_t *e, cp_meeting_t *m) {
     case CP_MEETING_ACTIVE:
         if (m->participants == 0 && m->empty_since != CP_TIME_NONE &&
             e->now >= m->empty_since + e->cfg.idle_grace) {
-            cp__deactivate(e, m);
+            cp__meeting_deactivate(e, m);
             return;
+        }
+        /* Extra legs of a cascade that stayed empty are given back. */
+        for (uint32_t i = 0; i < m->nextra; i++) {
+            cp_leg_t *l = m->extra[i];
+            if (l->server && l->participants == 0 && l->empty_since != CP_TIME_NONE &&
+                e->now >= l->empty_since + e->cfg.idle_grace) {
+                cp__leg_detach(e, l);
+                cp__journal_meeting(e, m);
+            }
         }
         cp__meeting_reload(e, m); /* ramp-up over: follow what is observed */
         break;
-    case CP_MEETING_SCHEDULED:
-        cp__end(e, m); /* expired */
-        return;
+    case CP_MEETING_SCHEDULED: {
+        cp_ms_t x = cp__expiry(e, m);
+        if (x != CP_TIME_NONE && e->now >= x) {
+            cp__end(e, m); /* expired */
+            return;
+        }
+        cp__plan_tick(e, m); /* a hold begins or ends */
+        break;
+    }
     case CP_MEETING_ENDED:
         cp__forget(e, m);
         return;
@@ -416,7 +304,7 @@ void cp__meeting_timer(cp_engine_t *e, cp_meeting_t *m) {
 
 /* ---- records ------------------------------------------------------------------------------ */
 
-void cp_meeting_to_rec(const cp_meeting_t *m, cp_meeting_rec_t *r) {
+void cp_meeting_to_rec(const cp_meeting_t *m, cp_meeting_rec_t *r, char *legs, size_t legs_len) {
     r->id = m->id;
     r->organizer = m->organizer;
     r->subject = m->subject;
@@ -437,6 +325,56 @@ void cp_meeting_to_rec(const cp_meeting_t *m, cp_meeting_rec_t *r) {
     r->modalities = m->modalities;
     r->seq = m->seq;
     r->rehomed_from = m->rehomed_from[0] ? m->rehomed_from : NULL;
+    const cp_plan_t *p = m->plan;
+    r->plan_status = p ? p->status : CP_PLAN_NONE;
+    r->plan_host = p && p->host_id[0] ? p->host_id : NULL;
+    r->plan_reason = p && p->reason[0] ? p->reason : NULL;
+    r->plan_hold_from = p ? p->hold_from : CP_TIME_NONE;
+    r->plan_hold_until = p ? p->hold_until : CP_TIME_NONE;
+    r->plan_busy_until = p ? p->busy_until : CP_TIME_NONE;
+    r->plan_lead = p ? p->lead : 0;
+    r->plan_free_at = p ? p->free_at : CP_TIME_NONE;
+    r->plan_suggested_start = p ? p->suggested_start : CP_TIME_NONE;
+    r->plan_load = p ? p->load : 0;
+    r->plan_cascade_servers = p ? p->cascade_servers : 0;
+    r->legs = NULL;
+    if (m->nextra > 0 && legs && legs_len > 0) {
+        size_t o = 0;
+        legs[0] = '\0';
+        for (uint32_t i = 0; i < cp_meeting_nlegs(m) && o < legs_len; i++) {
+            const cp_leg_t *l = cp_meeting_leg_c(m, i);
+            int n = snprintf(legs + o, legs_len - o, "%s%s/%u/%u", i ? "," : "",
+                             l->server ? l->server->id : "-", l->cap, l->participants);
+            if (n < 0 || (size_t)n >= legs_len - o) {
+                legs[o] = '\0';
+                break;
+            }
+            o += (size_t)n;
+        }
+        r->legs = legs;
+    }
+}
+
+/* Parses one "server/cap/participants" leg of a record. */
+static bool cp__parse_leg(cp_engine_t *e, const char *s, size_t n, cp_leg_t *leg) {
+    const char *slash = memchr(s, '/', n);
+    if (slash == NULL)
+        return false;
+    size_t idlen = (size_t)(slash - s);
+    char num[32];
+    size_t rest = n - idlen - 1;
+    if (rest == 0 || rest >= sizeof num)
+        return false;
+    memcpy(num, slash + 1, rest);
+    num[rest] = '\0';
+    unsigned cap, parts;
+    if (sscanf(num, "%u/%u", &cap, &parts) != 2)
+        return false;
+    leg->cap = cap;
+    leg->participants = parts;
+    /* Parked: attached in cp_engine_restore_done. */
+    leg->server = (idlen == 1 && s[0] == '-') ? NULL : cp_engine_server(e, s, idlen);
+    return true;
 }
 
 cp_meeting_t *cp__meeting_restore(cp_engine_t *e, const cp_meeting_rec_t *r) {
@@ -456,16 +394,48 @@ cp_meeting_t *cp__meeting_restore(cp_engine_t *e, const cp_meeting_rec_t *r) {
     m->expected = r->expected;
     m->peak = r->peak;
     m->prior_peak = r->prior_peak;
-    m->participants = r->participants;
     m->modalities = (uint8_t)(r->modalities & CP_MOD_ALL ? r->modalities & CP_MOD_ALL : CP_MOD_AUDIO);
     m->seq = r->seq;
     if (r->rehomed_from)
         cp__copy_id(m->rehomed_from, r->rehomed_from);
-    m->timer_pos = CP_HEAP_NONE;
-    m->deadline = CP_TIME_NONE;
-    m->journal_idx = -1;
     if (r->seq > e->meeting_seq)
         e->meeting_seq = r->seq;
+    if (r->plan_status != CP_PLAN_NONE) {
+        /* The host is linked in cp__plan_restored, after every meeting. */
+        cp_plan_t *p = m->plan = cp_calloc(1, sizeof *m->plan);
+        p->status = r->plan_status;
+        if (r->plan_host)
+            snprintf(p->host_id, sizeof p->host_id, "%s", r->plan_host);
+        if (r->plan_reason)
+            snprintf(p->reason, sizeof p->reason, "%s", r->plan_reason);
+        p->hold_from = r->plan_hold_from;
+        p->hold_until = r->plan_hold_until;
+        p->busy_until = r->plan_busy_until;
+        p->lead = r->plan_lead;
+        p->free_at = r->plan_free_at;
+        p->suggested_start = r->plan_suggested_start;
+        p->load = r->plan_load;
+        p->cascade_servers = r->plan_cascade_servers;
+    }
+    /* Legs are parked (server set, not linked) until restore_done. */
+    bool legs_ok = false;
+    if (r->legs && r->legs[0]) {
+        legs_ok = true;
+        const char *p = r->legs;
+        for (uint32_t i = 0; legs_ok && *p; i++) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            cp_leg_t *leg = i == 0 ? &m->leg0 : cp__leg_append(m);
+            legs_ok = cp__parse_leg(e, p, n, leg);
+            p += n + (comma != NULL);
+        }
+        if (!legs_ok)
+            cp__legs_forget(m); /* parked legs are not linked: just drop them */
+    }
+    if (!legs_ok) {
+        m->leg0.participants = r->participants;
+        m->leg0.server = r->server ? cp_engine_server(e, r->server, strlen(r->server)) : NULL;
+    }
     cp__meeting_index(e, m);
     return m;
 }

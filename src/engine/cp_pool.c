@@ -44,6 +44,11 @@ void cp_engine_pool_set_policy(cp_engine_t *e, cp_pool_t *p, cp_policy_t policy)
     p->policy = policy;
 }
 
+void cp_engine_pool_set_cascade(cp_engine_t *e, cp_pool_t *p, bool cascade) {
+    (void)e;
+    p->cascade = cascade;
+}
+
 void cp__pool_free(cp_pool_t *p) {
     for (size_t i = 0; i < p->nclasses; i++)
         cp_heap_free(&p->classes[i].heap);
@@ -83,8 +88,8 @@ static struct cp_capclass *cp__class(cp_pool_t *p, cp_mu_t capacity) {
     return c;
 }
 
-static bool cp__eligible(const cp_server_t *s) {
-    return s->state == CP_SERVER_UP && s->capacity > 0;
+static bool cp__eligible(const cp_engine_t *e, const cp_server_t *s) {
+    return s->state == CP_SERVER_UP && s->capacity > 0 && !cp_server_held(e, s);
 }
 
 static void cp__elig_add(cp_pool_t *p, cp_server_t *s) {
@@ -141,7 +146,7 @@ void cp__pool_detach(cp_engine_t *e, cp_server_t *s) {
 void cp__pool_refresh(cp_engine_t *e, cp_server_t *s) {
     (void)e;
     cp_pool_t *p = s->pool;
-    bool want = cp__eligible(s);
+    bool want = cp__eligible(e, s);
     bool in = s->elig_idx != SIZE_MAX;
     if (in && (!want || s->cls->capacity != s->capacity)) {
         cp__elig_remove(p, s);

@@ -56,6 +56,7 @@ cp_pset_entry_t *cp_pset_add(cp_pset_t *s, const char *id, size_t len, uint8_t m
     }
     e->len = (uint32_t)len;
     e->mods = mods;
+    e->leg = 0;
     s->len++;
     return e;
 }

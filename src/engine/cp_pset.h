@@ -17,6 +17,7 @@ typedef struct cp_pset_entry {
     uint64_t hash;
     uint32_t len; /* 0 marks an empty slot */
     uint8_t mods;
+    uint8_t leg;  /* which leg of a cascaded meeting the participant is on */
     union {
         char *ptr;                    /* len > CP_PSET_INLINE */
         char inl[CP_PSET_INLINE + 1]; /* len <= CP_PSET_INLINE */
@@ -34,7 +35,7 @@ static inline const char *cp_pset_id(const cp_pset_entry_t *e) {
 }
 /** The entry for id, or NULL. */
 cp_pset_entry_t *cp_pset_find(const cp_pset_t *s, const char *id, size_t len, uint64_t seed);
-/** Adds id (copied); returns its entry. The caller checked it is absent. */
+/** Adds id (copied) on leg 0; returns its entry. The caller checked it is absent. */
 cp_pset_entry_t *cp_pset_add(cp_pset_t *s, const char *id, size_t len, uint8_t mods, uint64_t seed);
 /** Removes id; returns 1 if it was there. */
 int cp_pset_remove(cp_pset_t *s, const char *id, size_t len, uint64_t seed);

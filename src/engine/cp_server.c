@@ -131,7 +131,7 @@ static void cp__go_down(cp_engine_t *e, cp_server_t *s, cp_down_reason_t why) {
     cp__journal_server(e, s);
     if (e->cfg.rehome_eager)
         while (s->hosted)
-            cp__meeting_rehome(e, s->hosted);
+            cp__leg_rehome(e, s->hosted);
 }
 
 cp_status_t cp_engine_server_down(cp_engine_t *e, cp_server_t *s, cp_ms_t now) {
@@ -179,7 +179,8 @@ cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, 
     cp__pool_refresh(e, s);
     cp_heap_remove(&e->server_timers, s);
     while (s->hosted)
-        cp__meeting_rehome(e, s->hosted);
+        cp__leg_rehome(e, s->hosted);
+    cp__plan_server_gone(e, s);
     cp__pool_detach(e, s);
     cp__journal_server_deleted(e, s);
     cp_map_del(&e->server_map, s->id, strlen(s->id));
@@ -192,6 +193,7 @@ cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, 
     }
     cp_free(s->address);
     cp_free(s->region);
+    cp_free(s->holds);
     cp_free(s);
     return CP_OK;
 }
@@ -211,11 +213,11 @@ cp_status_t cp_engine_server_report(cp_engine_t *e, cp_server_t *s, const cp_rep
     for (size_t i = 0; i < r->nmeetings; i++) {
         const cp_report_meeting_t *rm = &r->meetings[i];
         cp_meeting_t *m = cp_engine_meeting(e, rm->id, rm->len);
-        bool here = m && m->state == CP_MEETING_ACTIVE && m->server == s;
-        if (here)
-            cp__meeting_observe(e, m, rm->participants);
+        cp_leg_t *leg = m && m->state == CP_MEETING_ACTIVE ? cp__leg_on(m, s) : NULL;
+        if (leg)
+            cp__leg_observe(e, leg, rm->participants);
         if (r->end)
-            r->end[i] = !here;
+            r->end[i] = leg == NULL;
     }
     if (r->has_other_load) {
         s->other_load = r->other_load < 0 ? 0 : r->other_load;

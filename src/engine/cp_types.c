@@ -12,6 +12,7 @@ const char *cp_status_name(cp_status_t st) {
     case CP_E_INVALID: return "invalid_field";
     case CP_E_POOL_FULL: return "pool_full";
     case CP_E_MEETING_FULL: return "meeting_full";
+    case CP_E_CAPACITY: return "capacity_unavailable";
     }
     return "unknown";
 }
@@ -77,6 +78,22 @@ bool cp_policy_parse(const char *s, cp_policy_t *out) {
     for (int i = 0; i < CP_POLICY_COUNT; i++)
         if (strcmp(s, cp__policies[i]) == 0) {
             *out = (cp_policy_t)i;
+            return true;
+        }
+    return false;
+}
+
+static const char *const cp__plan_states[] = {NULL,    "ok",    "at_risk",  "impossible",
+                                              "hosted", "moved", "cascaded", "refused"};
+
+const char *cp_plan_status_name(cp_plan_status_t st) {
+    return (unsigned)st < 8 ? cp__plan_states[st] : NULL;
+}
+
+bool cp_plan_status_parse(const char *s, cp_plan_status_t *out) {
+    for (int i = 1; i < 8; i++)
+        if (strcmp(s, cp__plan_states[i]) == 0) {
+            *out = (cp_plan_status_t)i;
             return true;
         }
     return false;

@@ -66,7 +66,22 @@ typedef enum cp_status {
     CP_E_INVALID = -4,
     CP_E_POOL_FULL = -5,
     CP_E_MEETING_FULL = -6,
+    CP_E_CAPACITY = -7, /* a large meeting cannot be planned (strict mode) */
 } cp_status_t;
+
+/** What became of a large meeting's plan. The first three are forecasts
+ *  made when it is scheduled; the others record what happened when it
+ *  started. */
+typedef enum cp_plan_status {
+    CP_PLAN_NONE = 0,
+    CP_PLAN_OK,         /* a host will be free by the start */
+    CP_PLAN_AT_RISK,    /* a host is held but may not be free in time */
+    CP_PLAN_IMPOSSIBLE, /* no server can be made free for it */
+    CP_PLAN_HOSTED,     /* started on its planned host */
+    CP_PLAN_MOVED,      /* the host was not free: started on another server */
+    CP_PLAN_CASCADED,   /* started across several servers */
+    CP_PLAN_REFUSED,    /* could not start anywhere (yet) */
+} cp_plan_status_t;
 
 /** "ok", "not_found", ... */
 const char *cp_status_name(cp_status_t st);
@@ -81,6 +96,9 @@ bool cp_meeting_state_parse(const char *s, cp_meeting_state_t *out);
 const char *cp_policy_name(cp_policy_t p);
 /** Parses a policy name; returns false if unknown. */
 bool cp_policy_parse(const char *s, cp_policy_t *out);
+/** "ok", "at_risk", ... ; NULL for CP_PLAN_NONE. */
+const char *cp_plan_status_name(cp_plan_status_t st);
+bool cp_plan_status_parse(const char *s, cp_plan_status_t *out);
 /** Name of one modality bit: "audio", "video", "sharing". */
 const char *cp_modality_name(unsigned bit);
 /** Parses one modality name into its bit; 0 if unknown. */

@@ -12,8 +12,8 @@
 #include "util/base/cp_buf.h"
 
 /* Strings per write at most (a meeting: id, organizer, subject, pool,
- * server, rehomed_from). */
-#define CP__MAX_STRS 6
+ * server, rehomed_from, legs, plan host, plan reason). */
+#define CP__MAX_STRS 9
 /* A reset batch that grew past these gives its memory back. */
 #define CP__KEEP_STRING_BYTES (1u << 20)
 #define CP__KEEP_OPS 8192u
@@ -45,7 +45,10 @@ static size_t cp__fields(cp_op_t *op, const char **f[CP__MAX_STRS]) {
         f[3] = &op->u.meeting.pool;
         f[4] = &op->u.meeting.server;
         f[5] = &op->u.meeting.rehomed_from;
-        return 6;
+        f[6] = &op->u.meeting.legs;
+        f[7] = &op->u.meeting.plan_host;
+        f[8] = &op->u.meeting.plan_reason;
+        return 9;
     case CP_OP_PARTICIPANT_JOINED:
     case CP_OP_PARTICIPANT_LEFT:
         f[0] = &op->u.part.mid;
@@ -182,6 +185,18 @@ void cp_batch_meeting(cp_batch_t *b, const cp_meeting_rec_t *r) {
         .modalities = r->modalities,
         .seq = r->seq,
         .rehomed_from = r->rehomed_from,
+        .legs = r->legs,
+        .plan_status = r->plan_status,
+        .plan_host = r->plan_host,
+        .plan_reason = r->plan_reason,
+        .plan_hold_from = r->plan_hold_from,
+        .plan_hold_until = r->plan_hold_until,
+        .plan_busy_until = r->plan_busy_until,
+        .plan_lead = r->plan_lead,
+        .plan_free_at = r->plan_free_at,
+        .plan_suggested_start = r->plan_suggested_start,
+        .plan_load = r->plan_load,
+        .plan_cascade_servers = r->plan_cascade_servers,
     };
     cp__push(b, &op);
 }
@@ -204,11 +219,13 @@ void cp_batch_participants_cleared(cp_batch_t *b, const char *mid) {
     cp__push_id(b, CP_OP_PARTICIPANTS_CLEARED, mid);
 }
 
-void cp_batch_participant_joined(cp_batch_t *b, const char *mid, const char *pid, unsigned mods) {
+void cp_batch_participant_joined(cp_batch_t *b, const char *mid, const char *pid, unsigned mods,
+                                 unsigned leg) {
     cp_op_t op = {.kind = CP_OP_PARTICIPANT_JOINED};
     op.u.part.mid = mid;
     op.u.part.pid = pid;
     op.u.part.mods = mods;
+    op.u.part.leg = leg;
     cp__push(b, &op);
 }
 

@@ -10,8 +10,9 @@ static void cp__meeting(void *ctx, const cp_meeting_rec_t *r) { cp_batch_meeting
 
 static void cp__meeting_deleted(void *ctx, const char *id) { cp_batch_meeting_deleted(ctx, id); }
 
-static void cp__participant_joined(void *ctx, const char *mid, const char *pid, unsigned mods) {
-    cp_batch_participant_joined(ctx, mid, pid, mods);
+static void cp__participant_joined(void *ctx, const char *mid, const char *pid, unsigned mods,
+                                   unsigned leg) {
+    cp_batch_participant_joined(ctx, mid, pid, mods, leg);
 }
 
 static void cp__participant_left(void *ctx, const char *mid, const char *pid) {

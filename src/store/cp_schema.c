@@ -76,6 +76,22 @@ static const char *const cp__steps[] = {
     "  CHECK (down_reason IS NULL OR down_reason = 'timeout' OR down_reason = 'admin');"
     "ALTER TABLE servers ADD COLUMN state_before_down TEXT NOT NULL DEFAULT 'up'"
     "  CHECK (state_before_down = 'up' OR state_before_down = 'draining');",
+    /* 3: large meetings. A cascaded meeting lists its legs
+     * ("server/cap/participants,..."); each participant remembers its leg;
+     * a large meeting keeps its plan. */
+    "ALTER TABLE meetings ADD COLUMN legs TEXT;"
+    "ALTER TABLE participants ADD COLUMN leg INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE meetings ADD COLUMN plan_status TEXT;"
+    "ALTER TABLE meetings ADD COLUMN plan_host TEXT;"
+    "ALTER TABLE meetings ADD COLUMN plan_reason TEXT;"
+    "ALTER TABLE meetings ADD COLUMN plan_hold_from INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN plan_hold_until INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN plan_busy_until INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN plan_lead INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN plan_free_at INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN plan_suggested_start INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN plan_load INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN plan_cascade_servers INTEGER;",
 };
 
 _Static_assert(sizeof cp__steps / sizeof cp__steps[0] == CP_SCHEMA_VERSION,

@@ -36,7 +36,8 @@ void cp_batch_server(cp_batch_t *b, const cp_server_rec_t *r);
 void cp_batch_server_deleted(cp_batch_t *b, const char *id);
 void cp_batch_meeting(cp_batch_t *b, const cp_meeting_rec_t *r);
 void cp_batch_meeting_deleted(cp_batch_t *b, const char *id);
-void cp_batch_participant_joined(cp_batch_t *b, const char *mid, const char *pid, unsigned mods);
+void cp_batch_participant_joined(cp_batch_t *b, const char *mid, const char *pid, unsigned mods,
+                                 unsigned leg);
 void cp_batch_participant_left(cp_batch_t *b, const char *mid, const char *pid);
 void cp_batch_participants_cleared(cp_batch_t *b, const char *mid);
 
@@ -57,7 +58,8 @@ typedef struct cp_store cp_store_t;
 typedef struct cp_store_loader {
     void (*server)(void *ctx, const cp_server_rec_t *r);
     void (*meeting)(void *ctx, const cp_meeting_rec_t *r);
-    void (*participant)(void *ctx, const char *mid, const char *pid, unsigned mods);
+    void (*participant)(void *ctx, const char *mid, const char *pid, unsigned mods,
+                        unsigned leg);
 } cp_store_loader_t;
 
 /** Opens (creating if needed) the database at path and migrates its schema

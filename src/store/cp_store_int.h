@@ -29,7 +29,7 @@ typedef struct cp_op {
         cp_meeting_rec_t meeting;
         struct {
             const char *mid, *pid;
-            unsigned mods;
+            unsigned mods, leg;
         } part;
         const char *id;
     } u;

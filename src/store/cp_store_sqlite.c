@@ -63,9 +63,11 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
     [CP__MEETING_PUT] =
         "INSERT INTO meetings (id, seq, organizer, subject, pool, state, server, start, \"end\","
         " created, activated, ended, empty_since, last_active, expected, peak, prior_peak,"
-        " participants, modalities, rehomed_from)"
+        " participants, modalities, rehomed_from, legs, plan_status, plan_host, plan_reason,"
+        " plan_hold_from, plan_hold_until, plan_busy_until, plan_lead, plan_free_at,"
+        " plan_suggested_start, plan_load, plan_cascade_servers)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20)"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
         " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, organizer = excluded.organizer,"
         " subject = excluded.subject, pool = excluded.pool, state = excluded.state,"
         " server = excluded.server, start = excluded.start, \"end\" = excluded.\"end\","
@@ -73,12 +75,18 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
         " empty_since = excluded.empty_since, last_active = excluded.last_active,"
         " expected = excluded.expected, peak = excluded.peak, prior_peak = excluded.prior_peak,"
         " participants = excluded.participants, modalities = excluded.modalities,"
-        " rehomed_from = excluded.rehomed_from",
+        " rehomed_from = excluded.rehomed_from, legs = excluded.legs,"
+        " plan_status = excluded.plan_status, plan_host = excluded.plan_host,"
+        " plan_reason = excluded.plan_reason, plan_hold_from = excluded.plan_hold_from,"
+        " plan_hold_until = excluded.plan_hold_until, plan_busy_until = excluded.plan_busy_until,"
+        " plan_lead = excluded.plan_lead, plan_free_at = excluded.plan_free_at,"
+        " plan_suggested_start = excluded.plan_suggested_start, plan_load = excluded.plan_load,"
+        " plan_cascade_servers = excluded.plan_cascade_servers",
     [CP__MEETING_DEL] = "DELETE FROM meetings WHERE id = ?1",
-    [CP__PART_PUT] = "INSERT INTO participants (meeting, participant, modalities)"
-                     " VALUES (?1, ?2, ?3)"
+    [CP__PART_PUT] = "INSERT INTO participants (meeting, participant, modalities, leg)"
+                     " VALUES (?1, ?2, ?3, ?4)"
                      " ON CONFLICT (meeting, participant) DO UPDATE"
-                     " SET modalities = excluded.modalities",
+                     " SET modalities = excluded.modalities, leg = excluded.leg",
     [CP__PART_DEL] = "DELETE FROM participants WHERE meeting = ?1 AND participant = ?2",
     [CP__PART_CLEAR] = "DELETE FROM participants WHERE meeting = ?1",
     [CP__LOAD_SERVERS] = "SELECT id, address, pool, region, capacity, other_load, state, cpu,"
@@ -88,9 +96,11 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
     [CP__LOAD_MEETINGS] =
         "SELECT id, seq, organizer, subject, pool, state, server, start, \"end\", created,"
         " activated, ended, empty_since, last_active, expected, peak, prior_peak,"
-        " participants, modalities, rehomed_from"
+        " participants, modalities, rehomed_from, legs, plan_status, plan_host, plan_reason,"
+        " plan_hold_from, plan_hold_until, plan_busy_until, plan_lead, plan_free_at,"
+        " plan_suggested_start, plan_load, plan_cascade_servers"
         " FROM meetings ORDER BY seq",
-    [CP__LOAD_PARTS] = "SELECT meeting, participant, modalities FROM participants"
+    [CP__LOAD_PARTS] = "SELECT meeting, participant, modalities, leg FROM participants"
                        " ORDER BY meeting, participant",
 };
 
@@ -201,6 +211,18 @@ static void cp__bind_meeting(cp__binder_t *b, const cp_meeting_rec_t *r) {
     cp__int(b, 18, r->participants);
     cp__int(b, 19, r->modalities);
     cp__text(b, 20, r->rehomed_from);
+    cp__text(b, 21, r->legs);
+    cp__text(b, 22, cp_plan_status_name(r->plan_status));
+    cp__text(b, 23, r->plan_host);
+    cp__text(b, 24, r->plan_reason);
+    cp__time(b, 25, r->plan_hold_from);
+    cp__time(b, 26, r->plan_hold_until);
+    cp__time(b, 27, r->plan_busy_until);
+    cp__int(b, 28, r->plan_lead);
+    cp__time(b, 29, r->plan_free_at);
+    cp__time(b, 30, r->plan_suggested_start);
+    cp__int(b, 31, r->plan_load);
+    cp__int(b, 32, r->plan_cascade_servers);
 }
 
 /* ---- commit ----------------------------------------------------------------- */
@@ -226,6 +248,7 @@ static int cp__apply(cp__sqlite_t *s, const cp_op_t *op) {
         cp__text(&b, 1, op->u.part.mid);
         cp__text(&b, 2, op->u.part.pid);
         cp__int(&b, 3, op->u.part.mods);
+        cp__int(&b, 4, op->u.part.leg);
         break;
     case CP_OP_PARTICIPANT_LEFT:
         cp__text(&b, 1, op->u.part.mid);
@@ -340,10 +363,25 @@ static int cp__row_meeting(sqlite3_stmt *st, cp_meeting_rec_t *r, char *err, siz
         .participants = (uint32_t)sqlite3_column_int64(st, 17),
         .modalities = (unsigned)sqlite3_column_int64(st, 18),
         .rehomed_from = cp__col_text(st, 19),
+        .legs = cp__col_text(st, 20),
+        .plan_host = cp__col_text(st, 22),
+        .plan_reason = cp__col_text(st, 23),
+        .plan_hold_from = cp__col_time(st, 24),
+        .plan_hold_until = cp__col_time(st, 25),
+        .plan_busy_until = cp__col_time(st, 26),
+        .plan_lead = sqlite3_column_int64(st, 27),
+        .plan_free_at = cp__col_time(st, 28),
+        .plan_suggested_start = cp__col_time(st, 29),
+        .plan_load = sqlite3_column_int64(st, 30),
+        .plan_cascade_servers = (uint32_t)sqlite3_column_int64(st, 31),
     };
-    const char *state = cp__col_text(st, 5);
+    const char *state = cp__col_text(st, 5), *plan = cp__col_text(st, 21);
     if (!state || !cp_meeting_state_parse(state, &r->state))
         return cp_store_errf(err, errlen, "sqlite: meeting '%s' has an unknown state", r->id);
+    r->plan_status = CP_PLAN_NONE;
+    if (plan && !cp_plan_status_parse(plan, &r->plan_status))
+        return cp_store_errf(err, errlen, "sqlite: meeting '%s' has an unknown plan status",
+                             r->id);
     return 0;
 }
 
@@ -367,7 +405,8 @@ static int cp__load_table(cp__sqlite_t *s, cp__stmt_id_t id, const cp_store_load
                 l->meeting(ctx, &r);
         } else if (l->participant) {
             l->participant(ctx, cp__col_text(st, 0), cp__col_text(st, 1),
-                           (unsigned)sqlite3_column_int64(st, 2));
+                           (unsigned)sqlite3_column_int64(st, 2),
+                           (unsigned)sqlite3_column_int64(st, 3));
         }
     }
     if (!bad && rc != SQLITE_DONE)

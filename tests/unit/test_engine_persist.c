@@ -13,9 +13,10 @@ typedef struct mem_db {
     int nservers;
     cp_meeting_rec_t meetings[MAXROWS];
     char mids[MAXROWS][72], morg[MAXROWS][72], mpool[MAXROWS][72], msrv[MAXROWS][72];
+    char mlegs[MAXROWS][512], mphost[MAXROWS][72], mpreason[MAXROWS][200];
     int nmeetings;
     char parts[MAXROWS][2][72];
-    unsigned pmods[MAXROWS];
+    unsigned pmods[MAXROWS], plegs[MAXROWS];
     int nparts;
     int writes; /* upserts seen */
     char log[4096];
@@ -70,6 +71,12 @@ static void on_meeting(void *ctx, const cp_meeting_rec_t *r) {
     db->meetings[i].server = r->server ? db->msrv[i] : NULL;
     db->meetings[i].subject = NULL;
     db->meetings[i].rehomed_from = NULL;
+    snprintf(db->mlegs[i], sizeof db->mlegs[i], "%s", r->legs ? r->legs : "");
+    db->meetings[i].legs = r->legs ? db->mlegs[i] : NULL;
+    snprintf(db->mphost[i], 72, "%s", r->plan_host ? r->plan_host : "");
+    snprintf(db->mpreason[i], 200, "%s", r->plan_reason ? r->plan_reason : "");
+    db->meetings[i].plan_host = r->plan_host ? db->mphost[i] : NULL;
+    db->meetings[i].plan_reason = r->plan_reason ? db->mpreason[i] : NULL;
     strcat(db->log, "M");
 }
 
@@ -81,15 +88,17 @@ static void on_meeting_deleted(void *ctx, const char *id) {
     strcat(db->log, "m");
 }
 
-static void on_joined(void *ctx, const char *mid, const char *pid, unsigned mods) {
+static void on_joined(void *ctx, const char *mid, const char *pid, unsigned mods, unsigned leg) {
     mem_db_t *db = ctx;
     for (int i = 0; i < db->nparts; i++)
         if (strcmp(db->parts[i][0], mid) == 0 && strcmp(db->parts[i][1], pid) == 0) {
             db->pmods[i] = mods;
+            db->plegs[i] = leg;
             return;
         }
     snprintf(db->parts[db->nparts][0], 72, "%s", mid);
     snprintf(db->parts[db->nparts][1], 72, "%s", pid);
+    db->plegs[db->nparts] = leg;
     db->pmods[db->nparts++] = mods;
     strcat(db->log, "J");
 }
@@ -124,7 +133,8 @@ static cp_engine_t *restore_from(mem_db_t *db, cp_ms_t now) {
     for (int i = 0; i < db->nparts; i++)
         if (db->parts[i][0][0])
             assert_int_equal(
-                cp_engine_restore_participant(e, db->parts[i][0], db->parts[i][1], db->pmods[i]),
+                cp_engine_restore_participant(e, db->parts[i][0], db->parts[i][1], db->pmods[i],
+                                              db->plegs[i]),
                 CP_OK);
     cp_engine_restore_done(e, now);
     return e;
@@ -236,11 +246,64 @@ static void forgotten_meetings_are_deleted_from_the_store(void **state) {
     free(db);
 }
 
+static void restore_keeps_cascades_and_holds(void **state) {
+    (void)state;
+    cp_engine_config_t cfg;
+    cp_engine_config_defaults(&cfg);
+    cfg.plan_lead = SEC(3600);
+    cp_engine_t *e = cp_engine_new(&cfg);
+    mem_db_t *db = calloc(1, sizeof *db);
+    char id[16];
+    for (int i = 0; i < 6; i++) {
+        snprintf(id, sizeof id, "fe%d", i);
+        fx_server(e, id, 1250, NULL, T0);
+    }
+    cp_engine_pool_set_cascade(e, cp_engine_pool(e, "default"), true);
+    cp_meeting_t *town = fx_meeting(e, "town", 2500, 0, T0);
+    for (int i = 0; i < 40; i++) {
+        char pid[16];
+        snprintf(pid, sizeof pid, "p%d", i);
+        fx_join_ok(e, town, pid, T0);
+    }
+    /* a planned large meeting whose hold has begun */
+    cp_meeting_spec_t spec = {.id = "big", .organizer = "o", .start = T0 + SEC(1800),
+                              .end = T0 + SEC(5400), .expected = 600};
+    cp_meeting_t *big;
+    const char *why;
+    assert_int_equal(cp_engine_meeting_create(e, &spec, T0, &big, &why), CP_OK);
+    assert_int_equal(big->plan->status, CP_PLAN_OK);
+    cp_server_t *host = big->plan->host;
+    assert_true(cp_server_held(e, host));
+    cp_engine_drain_changes(e, &mem_sink, db);
+    cp_engine_t *r = restore_from(db, T0 + 10);
+    cp_meeting_t *t2 = cp_engine_meeting(r, "town", 4);
+    assert_int_equal(cp_meeting_nlegs(t2), cp_meeting_nlegs(town));
+    for (uint32_t i = 0; i < cp_meeting_nlegs(town); i++) {
+        cp_leg_t *a = cp_meeting_leg(town, i), *b = cp_meeting_leg(t2, i);
+        assert_string_equal(a->server->id, b->server->id);
+        assert_int_equal(a->cap, b->cap);
+        assert_int_equal(a->participants, b->participants);
+        assert_int_equal(a->predicted, b->predicted);
+    }
+    cp_meeting_t *b2 = cp_engine_meeting(r, "big", 3);
+    assert_non_null(b2->plan);
+    assert_string_equal(b2->plan->host->id, host->id);
+    assert_true(cp_server_held(r, cp_engine_server(r, host->id, strlen(host->id))));
+    /* a repeated join after the restore returns the participant's own leg */
+    cp_join_t j;
+    assert_int_equal(fx_join(r, t2, "p3", T0 + 20, &j), CP_OK);
+    assert_false(j.new_participant);
+    cp_engine_free(e);
+    cp_engine_free(r);
+    free(db);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(journal_is_ordered_and_deduplicated),
         cmocka_unit_test(restore_keeps_every_assignment),
         cmocka_unit_test(forgotten_meetings_are_deleted_from_the_store),
+        cmocka_unit_test(restore_keeps_cascades_and_holds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

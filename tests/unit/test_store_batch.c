@@ -12,7 +12,7 @@ static void batch_copies_strings_so_the_caller_may_reuse_them(void **state) {
     r.address = addr, r.pool = pool, r.region = "eu-west";
     cp_batch_server(b, &r);
     char mid[16] = "m-1", pid[16] = "p-1";
-    cp_batch_participant_joined(b, mid, pid, CP_MOD_VIDEO);
+    cp_batch_participant_joined(b, mid, pid, CP_MOD_VIDEO, 0);
     strcpy(id, "XXXXX"), strcpy(addr, "YYYY"), strcpy(pool, "ZZ");
     strcpy(mid, "QQQ"), strcpy(pid, "RRR");
 
@@ -57,7 +57,7 @@ static void batch_keeps_the_order_of_writes(void **state) {
     cp_meeting_rec_t m = cp_test_meeting("m1", 1);
     cp_batch_server(b, &s);
     cp_batch_meeting(b, &m);
-    cp_batch_participant_joined(b, "m1", "p1", 3);
+    cp_batch_participant_joined(b, "m1", "p1", 3, 0);
     cp_batch_participant_left(b, "m1", "p1");
     cp_batch_participants_cleared(b, "m1");
     cp_batch_meeting_deleted(b, "m1");
@@ -106,7 +106,7 @@ static void batch_survives_growth(void **state) {
         for (int i = 0; i < 20000; i++) {
             snprintf(id, sizeof id, "m-%d", i);
             snprintf(pid, sizeof pid, "participant-%d", i * 7);
-            cp_batch_participant_joined(b, id, pid, (unsigned)i & 7u);
+            cp_batch_participant_joined(b, id, pid, (unsigned)i & 7u, 0);
         }
         assert_int_equal(cp_batch_len(b), 20000);
         for (int i = 0; i < 20000; i += 997) {
@@ -132,7 +132,7 @@ static void sink_appends_every_change_to_the_batch(void **state) {
     m.server = "s1", m.state = CP_MEETING_ACTIVE, m.subject = "standup";
     cp_batch_sink.server(b, &s);
     cp_batch_sink.meeting(b, &m);
-    cp_batch_sink.participant_joined(b, "m1", "bob", CP_MOD_AUDIO | CP_MOD_VIDEO);
+    cp_batch_sink.participant_joined(b, "m1", "bob", CP_MOD_AUDIO | CP_MOD_VIDEO, 2);
     cp_batch_sink.participant_left(b, "m1", "bob");
     cp_batch_sink.participants_cleared(b, "m1");
     cp_batch_sink.meeting_deleted(b, "m1");
@@ -150,6 +150,7 @@ static void sink_appends_every_change_to_the_batch(void **state) {
     assert_int_equal(op.kind, CP_OP_PARTICIPANT_JOINED);
     assert_string_equal(op.u.part.pid, "bob");
     assert_int_equal(op.u.part.mods, CP_MOD_AUDIO | CP_MOD_VIDEO);
+    assert_int_equal(op.u.part.leg, 2);
     cp_batch_op(b, 3, &op);
     assert_int_equal(op.kind, CP_OP_PARTICIPANT_LEFT);
     cp_batch_op(b, 4, &op);

@@ -30,9 +30,9 @@ static void fill_batch(cp_batch_t *b, uint64_t seq) {
     cp_meeting_rec_t m = cp_test_meeting(mid, seq);
     m.subject = "crash test with a subject long enough to span more of a page";
     cp_batch_meeting(b, &m);
-    cp_batch_participant_joined(b, mid, "p1", CP_MOD_AUDIO);
-    cp_batch_participant_joined(b, mid, "p2", CP_MOD_VIDEO);
-    cp_batch_participant_joined(b, mid, "p3", CP_MOD_VIDEO);
+    cp_batch_participant_joined(b, mid, "p1", CP_MOD_AUDIO, 0);
+    cp_batch_participant_joined(b, mid, "p2", CP_MOD_VIDEO, 0);
+    cp_batch_participant_joined(b, mid, "p3", CP_MOD_VIDEO, 0);
     cp_batch_participant_left(b, mid, "p3");
     cp_server_rec_t tip = cp_test_server("tip", 0);
     tip.other_load = (cp_mu_t)seq;

@@ -59,7 +59,7 @@ static inline void cp_test_commit(cp_store_t *st, const cp_batch_t *b) {
 
 typedef struct cp_test_part {
     char *mid, *pid;
-    unsigned mods;
+    unsigned mods, leg;
 } cp_test_part_t;
 
 typedef struct cp_test_loaded {
@@ -96,12 +96,14 @@ static inline void cp_test__meeting(void *ctx, const cp_meeting_rec_t *r) {
     *c = *r;
     CP_TEST_DUP(c->id), CP_TEST_DUP(c->organizer), CP_TEST_DUP(c->subject);
     CP_TEST_DUP(c->pool), CP_TEST_DUP(c->server), CP_TEST_DUP(c->rehomed_from);
+    CP_TEST_DUP(c->legs), CP_TEST_DUP(c->plan_host), CP_TEST_DUP(c->plan_reason);
 }
 
-static inline void cp_test__part(void *ctx, const char *mid, const char *pid, unsigned mods) {
+static inline void cp_test__part(void *ctx, const char *mid, const char *pid, unsigned mods,
+                                 unsigned leg) {
     cp_test_loaded_t *l = ctx;
     l->parts = cp_test__grow(l->parts, l->nparts, &l->parts_cap, sizeof *l->parts);
-    l->parts[l->nparts++] = (cp_test_part_t){cp_strdup(mid), cp_strdup(pid), mods};
+    l->parts[l->nparts++] = (cp_test_part_t){cp_strdup(mid), cp_strdup(pid), mods, leg};
 }
 
 static inline void cp_test_loaded_free(cp_test_loaded_t *l) {
@@ -114,6 +116,7 @@ static inline void cp_test_loaded_free(cp_test_loaded_t *l) {
         cp_meeting_rec_t *r = &l->meetings[i];
         cp_free((char *)r->id), cp_free((char *)r->organizer), cp_free((char *)r->subject);
         cp_free((char *)r->pool), cp_free((char *)r->server), cp_free((char *)r->rehomed_from);
+        cp_free((char *)r->legs), cp_free((char *)r->plan_host), cp_free((char *)r->plan_reason);
     }
     for (size_t i = 0; i < l->nparts; i++)
         cp_free(l->parts[i].mid), cp_free(l->parts[i].pid);
@@ -208,6 +211,18 @@ static inline void cp_test_assert_meeting_eq(const cp_meeting_rec_t *a,
     assert_true(a->participants == b->participants);
     assert_true(a->modalities == b->modalities);
     assert_true(a->seq == b->seq);
+    cp_test_assert_str(a->legs, b->legs);
+    assert_int_equal(a->plan_status, b->plan_status);
+    cp_test_assert_str(a->plan_host, b->plan_host);
+    cp_test_assert_str(a->plan_reason, b->plan_reason);
+    assert_true(a->plan_hold_from == b->plan_hold_from);
+    assert_true(a->plan_hold_until == b->plan_hold_until);
+    assert_true(a->plan_busy_until == b->plan_busy_until);
+    assert_true(a->plan_lead == b->plan_lead);
+    assert_true(a->plan_free_at == b->plan_free_at);
+    assert_true(a->plan_suggested_start == b->plan_suggested_start);
+    assert_true(a->plan_load == b->plan_load);
+    assert_true(a->plan_cascade_servers == b->plan_cascade_servers);
 }
 
 /* ---- sample records ---------------------------------------------------------- */

@@ -100,6 +100,11 @@ static void every_meeting_field_round_trips(void **state) {
         .created = -1, .activated = 0, .ended = INT64_MAX, .empty_since = INT64_MIN + 1,
         .last_active = 42, .expected = UINT32_MAX, .peak = 1000, .prior_peak = 999,
         .participants = 17, .modalities = CP_MOD_ALL, .seq = 5, .rehomed_from = "fe-09",
+        .legs = "fe-01/998/17,-/998/0", .plan_status = CP_PLAN_MOVED, .plan_host = "fe-02",
+        .plan_reason = "planned host fe-02 had no room", .plan_hold_from = 1764144000000,
+        .plan_hold_until = 1764148500000, .plan_busy_until = 1764151200000,
+        .plan_lead = 3600000, .plan_free_at = 1764147600000, .plan_suggested_start = 1,
+        .plan_load = 1002000, .plan_cascade_servers = 3,
     };
     cp_meeting_rec_t bare = cp_test_meeting("m-bare", 6); /* NULL strings, NONE times */
     bare.state = CP_MEETING_ENDED, bare.created = CP_TIME_NONE, bare.expected = 0;
@@ -132,12 +137,16 @@ static void participants_round_trip(void **state) {
     fixture_t *f = *state;
     cp_meeting_rec_t m = cp_test_meeting("m1", 1);
     cp_batch_meeting(f->b, &m);
-    cp_batch_participant_joined(f->b, "m1", "alice@example.com", CP_MOD_AUDIO);
-    cp_batch_participant_joined(f->b, "m1", "bob", CP_MOD_AUDIO | CP_MOD_VIDEO | CP_MOD_SHARING);
+    cp_batch_participant_joined(f->b, "m1", "alice@example.com", CP_MOD_AUDIO, 0);
+    cp_batch_participant_joined(f->b, "m1", "bob", CP_MOD_AUDIO | CP_MOD_VIDEO | CP_MOD_SHARING, 0);
     commit_and_reload(f);
     assert_int_equal(f->got.nparts, 2);
     assert_int_equal(cp_test_find_part(&f->got, "m1", "alice@example.com")->mods, CP_MOD_AUDIO);
     assert_int_equal(cp_test_find_part(&f->got, "m1", "bob")->mods, CP_MOD_ALL);
+    assert_int_equal(cp_test_find_part(&f->got, "m1", "bob")->leg, 0);
+    cp_batch_participant_joined(f->b, "m1", "carol", CP_MOD_AUDIO, 3);
+    commit_and_reload(f);
+    assert_int_equal(cp_test_find_part(&f->got, "m1", "carol")->leg, 3);
 }
 
 /* ---- order and semantics of writes ------------------------------------------- */
@@ -179,9 +188,9 @@ static void meeting_upsert_keeps_its_participants(void **state) {
     fixture_t *f = *state;
     cp_meeting_rec_t m = cp_test_meeting("m1", 1);
     cp_batch_meeting(f->b, &m);
-    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO);
-    cp_batch_participant_joined(f->b, "m1", "p2", CP_MOD_AUDIO);
-    cp_batch_participant_joined(f->b, "m1", "p3", CP_MOD_VIDEO);
+    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO, 0);
+    cp_batch_participant_joined(f->b, "m1", "p2", CP_MOD_AUDIO, 0);
+    cp_batch_participant_joined(f->b, "m1", "p3", CP_MOD_VIDEO, 0);
     commit_and_reload(f);
     assert_int_equal(cp_test_count_parts(&f->got, "m1"), 3);
 
@@ -196,8 +205,8 @@ static void participant_left_removes_only_that_participant(void **state) {
     fixture_t *f = *state;
     cp_meeting_rec_t m = cp_test_meeting("m1", 1);
     cp_batch_meeting(f->b, &m);
-    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO);
-    cp_batch_participant_joined(f->b, "m1", "p2", CP_MOD_AUDIO);
+    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO, 0);
+    cp_batch_participant_joined(f->b, "m1", "p2", CP_MOD_AUDIO, 0);
     cp_batch_participant_left(f->b, "m1", "p1");
     cp_batch_participant_left(f->b, "m1", "never-joined"); /* a no-op, not an error */
     commit_and_reload(f);
@@ -209,9 +218,9 @@ static void rejoin_updates_modalities(void **state) {
     fixture_t *f = *state;
     cp_meeting_rec_t m = cp_test_meeting("m1", 1);
     cp_batch_meeting(f->b, &m);
-    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO);
+    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO, 0);
     commit_and_reload(f);
-    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO | CP_MOD_SHARING);
+    cp_batch_participant_joined(f->b, "m1", "p1", CP_MOD_AUDIO | CP_MOD_SHARING, 0);
     commit_and_reload(f);
     assert_int_equal(f->got.nparts, 1);
     assert_int_equal(f->got.parts[0].mods, CP_MOD_AUDIO | CP_MOD_SHARING);
@@ -222,9 +231,9 @@ static void participants_cleared_empties_only_that_meeting(void **state) {
     cp_meeting_rec_t m1 = cp_test_meeting("m1", 1), m2 = cp_test_meeting("m2", 2);
     cp_batch_meeting(f->b, &m1);
     cp_batch_meeting(f->b, &m2);
-    cp_batch_participant_joined(f->b, "m1", "a", 1);
-    cp_batch_participant_joined(f->b, "m1", "b", 1);
-    cp_batch_participant_joined(f->b, "m2", "a", 1);
+    cp_batch_participant_joined(f->b, "m1", "a", 1, 0);
+    cp_batch_participant_joined(f->b, "m1", "b", 1, 0);
+    cp_batch_participant_joined(f->b, "m2", "a", 1, 0);
     commit_and_reload(f);
     cp_batch_participants_cleared(f->b, "m1");
     commit_and_reload(f);
@@ -238,8 +247,8 @@ static void meeting_delete_takes_its_participants(void **state) {
     cp_meeting_rec_t m1 = cp_test_meeting("m1", 1), m2 = cp_test_meeting("m2", 2);
     cp_batch_meeting(f->b, &m1);
     cp_batch_meeting(f->b, &m2);
-    cp_batch_participant_joined(f->b, "m1", "a", 1);
-    cp_batch_participant_joined(f->b, "m2", "b", 1);
+    cp_batch_participant_joined(f->b, "m1", "a", 1, 0);
+    cp_batch_participant_joined(f->b, "m2", "b", 1, 0);
     commit_and_reload(f);
     cp_batch_meeting_deleted(f->b, "m1");
     commit_and_reload(f);
@@ -255,7 +264,7 @@ static void meeting_delete_takes_its_participants(void **state) {
 static void participant_before_its_meeting_in_one_batch_is_fine(void **state) {
     fixture_t *f = *state;
     cp_meeting_rec_t m = cp_test_meeting("m1", 1);
-    cp_batch_participant_joined(f->b, "m1", "a", 1);
+    cp_batch_participant_joined(f->b, "m1", "a", 1, 0);
     cp_batch_meeting(f->b, &m);
     commit_and_reload(f);
     assert_int_equal(f->got.nparts, 1);
@@ -292,7 +301,7 @@ static void failed_commit_applies_nothing_and_says_why(void **state) {
     fixture_t *f = *state;
     cp_server_rec_t s = cp_test_server("fe-01", 1);
     cp_batch_server(f->b, &s);
-    cp_batch_participant_joined(f->b, "no-such-meeting", "a", 1);
+    cp_batch_participant_joined(f->b, "no-such-meeting", "a", 1, 0);
     char err[256] = "";
     assert_int_equal(cp_store_commit(f->st, f->b, err, sizeof err), -1);
     assert_non_null(strstr(err, "FOREIGN KEY"));
@@ -378,7 +387,7 @@ static void check_reports_a_dangling_participant(void **state) {
     assert_int_equal(cp_store_check(f->st, err, sizeof err), 0);
     sqlite3 *h; /* a connection without foreign keys can break the rule */
     assert_int_equal(sqlite3_open(f->dir.db, &h), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(h, "INSERT INTO participants VALUES ('ghost', 'p', 1)", NULL,
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO participants VALUES ('ghost', 'p', 1, 0)", NULL,
                                   NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(h);

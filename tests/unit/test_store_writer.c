@@ -172,7 +172,7 @@ static void failed_commit_exits_70_without_releasing(void **state) {
         /* a connection must not cross fork(): the child opens its own */
         cp_writer_t *w = cp_writer_start(cp_test_open(f->dir.db));
         cp_batch_t *b = cp_writer_batch(w);
-        cp_batch_participant_joined(b, "no-such-meeting", "p", 1);
+        cp_batch_participant_joined(b, "no-such-meeting", "p", 1, 0);
         cp_writer_submit(w, b, 1);
         int64_t deadline = now_ms() + 5000;
         while (now_ms() < deadline) {
