@@ -64,9 +64,10 @@ static void cp__load_meeting(void *ctx, const cp_meeting_rec_t *r) {
         cp_log(CP_LOG_WARN, "restore skipped a duplicate meeting", "meeting=%s", r->id);
 }
 
-static void cp__load_participant(void *ctx, const char *mid, const char *pid, unsigned mods) {
+static void cp__load_participant(void *ctx, const char *mid, const char *pid, unsigned mods,
+                                 unsigned leg) {
     cp_serve_t *sv = ctx;
-    cp_engine_restore_participant(sv->engine, mid, pid, mods);
+    cp_engine_restore_participant(sv->engine, mid, pid, mods, leg);
 }
 
 static const cp_store_loader_t cp__loader = {cp__load_server, cp__load_meeting,
