@@ -23,6 +23,12 @@ cp_api_t *cp_api_new(cp_engine_t *engine, const cp_config_t *cfg);
 void cp_api_free(cp_api_t *api);
 /** Replaces the clock (tests and the simulator); default is the wall clock. */
 void cp_api_set_clock(cp_api_t *api, cp_api_clock_fn fn, void *ctx);
+/** The API's time now (what the engine is given). */
+cp_ms_t cp_api_now(cp_api_t *api);
+/** Switches on the test clock: the wall clock plus an offset that
+ *  POST /v1/test/clock moves forward. Only `confpool serve --test-clock`
+ *  does this; otherwise that endpoint does not exist. */
+void cp_api_enable_test_clock(cp_api_t *api);
 
 /** Durability bookkeeping from the daemon: responses produced now must
  *  wait for batch `open` if they follow a change in this iteration, else

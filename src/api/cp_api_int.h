@@ -15,6 +15,8 @@ struct cp_api {
     uint64_t open_batch, submitted_batch;
     cp_api_clock_fn clock;
     void *clock_ctx;
+    bool test_clock;        /* --test-clock: time = wall + test_offset */
+    cp_ms_t test_offset;
     uint64_t id_prefix; /* random per process, for generated ids */
     uint64_t id_counter;
     struct cp_api_obs *obs; /* metrics and recent decisions (cp_api_obs.h) */
@@ -75,7 +77,8 @@ bool cp_body_time(cp_call_t *c, const char *key, cp_ms_t *out);
 bool cp_body_modalities(cp_call_t *c, const char *key, unsigned *out);
 
 /* cp_api_render.c */
-void cp_render_server(cp_jw_t *w, const cp_server_t *s);
+void cp_render_server(cp_jw_t *w, const cp_engine_t *e, const cp_server_t *s);
+void cp_render_plan(cp_jw_t *w, const cp_plan_t *p);
 void cp_render_meeting(cp_jw_t *w, const cp_engine_t *e, const cp_meeting_t *m);
 void cp_render_modalities(cp_jw_t *w, unsigned mods);
 
@@ -103,5 +106,11 @@ void cp_h_meeting_join(cp_call_t *c);
 void cp_h_meeting_leave(cp_call_t *c);
 void cp_h_join_redirect(cp_call_t *c);
 void cp_h_pool(cp_call_t *c);
+void cp_h_meeting_update(cp_call_t *c);
+void cp_h_plan(cp_call_t *c);
+void cp_h_test_clock(cp_call_t *c);
+/** Replies 409 capacity_unavailable for a large meeting that cannot be
+ *  planned, with the planner's reason and nearest start. */
+void cp_reply_capacity(cp_call_t *c, const cp_meeting_spec_t *spec);
 
 #endif

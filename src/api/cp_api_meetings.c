@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/cp_api_int.h"
+#include "api/cp_events.h"
 #include "api/cp_api_obs.h"
 #include "util/cp_clock.h"
 #include "util/cp_log.h"
@@ -63,6 +64,7 @@ void cp_h_meeting_create(cp_call_t *c) {
     cp_meeting_t *m;
     const char *why;
     cp_status_t st = cp_engine_meeting_create(e, &spec, c->now, &m, &why);
+    cp_events_meeting_create(c->now, &spec, st);
     if (st == CP_E_CONFLICT) {
         cp_reply_error(c, 409, "conflict", "meeting '%s' already exists", id);
         return;
@@ -163,6 +165,7 @@ void cp_h_meeting_delete(cp_call_t *c) {
     if (m == NULL)
         return;
     cp_status_t st = cp_engine_meeting_end(c->api->engine, m, c->now);
+    cp_events_meeting_end(c->now, c->id, st);
     if (st != CP_OK) {
         cp_reply_status(c, st, "meeting");
         return;
@@ -176,6 +179,7 @@ void cp_h_meeting_end(cp_call_t *c) {
     if (m == NULL)
         return;
     cp_status_t st = cp_engine_meeting_end(c->api->engine, m, c->now);
+    cp_events_meeting_end(c->now, c->id, st);
     if (st != CP_OK) {
         cp_reply_status(c, st, "meeting");
         return;
@@ -190,6 +194,7 @@ static bool cp__join(cp_call_t *c, cp_meeting_t *m, const char *pid, unsigned mo
                      cp_join_t *out) {
     uint64_t t0 = cp_clock_mono_ns();
     cp_status_t st = cp_engine_join(c->api->engine, m, pid, strlen(pid), mods, c->now, out);
+    cp_events_join(c->now, m->id, pid, mods, st, out);
     cp_obs_join(c->api->obs, c, m, st, out, cp_clock_mono_ns() - t0);
     if (st == CP_OK) {
         if (out->rehomed)
@@ -258,6 +263,7 @@ void cp_h_meeting_leave(cp_call_t *c) {
         !cp_body_id(c, "participant", true, &pid))
         return;
     cp_status_t st = cp_engine_leave(c->api->engine, m, pid, strlen(pid), c->now);
+    cp_events_leave(c->now, m->id, pid, st);
     if (st != CP_OK) {
         cp_reply_status(c, st, "meeting");
         return;

@@ -9,7 +9,7 @@ void cp_render_modalities(cp_jw_t *w, unsigned mods) {
     cp_jw_arr_end(w);
 }
 
-void cp_render_server(cp_jw_t *w, const cp_server_t *s) {
+void cp_render_server(cp_jw_t *w, const cp_engine_t *e, const cp_server_t *s) {
     cp_jw_obj(w);
     cp_jw_key(w, "id");
     cp_jw_str(w, s->id);
@@ -51,6 +51,45 @@ void cp_render_server(cp_jw_t *w, const cp_server_t *s) {
     cp_jw_time(w, s->state == CP_SERVER_DOWN ? s->down_since : CP_TIME_NONE);
     cp_jw_key(w, "down_reason");
     cp_jw_str_or_null(w, s->state == CP_SERVER_DOWN ? cp_down_reason_name(s->down_reason) : NULL);
+    cp_jw_key(w, "held");
+    cp_jw_bool(w, cp_server_held(e, s));
+    cp_jw_key(w, "holds");
+    cp_jw_arr(w);
+    for (uint32_t i = 0; i < s->nholds; i++)
+        cp_jw_str(w, s->holds[i]->id);
+    cp_jw_arr_end(w);
+    cp_jw_obj_end(w);
+}
+
+void cp_render_plan(cp_jw_t *w, const cp_plan_t *p) {
+    if (p == NULL || p->status == CP_PLAN_NONE) {
+        cp_jw_null(w);
+        return;
+    }
+    cp_jw_obj(w);
+    cp_jw_key(w, "status");
+    cp_jw_str(w, cp_plan_status_name(p->status));
+    cp_jw_key(w, "host");
+    cp_jw_str_or_null(w, p->host_id[0] ? p->host_id : NULL);
+    cp_jw_key(w, "hold_from");
+    cp_jw_time(w, p->host_id[0] ? p->hold_from : CP_TIME_NONE);
+    cp_jw_key(w, "reason");
+    cp_jw_str_or_null(w, p->reason[0] ? p->reason : NULL);
+    cp_jw_key(w, "suggested_start");
+    cp_jw_time(w, p->suggested_start);
+    cp_jw_key(w, "hold_until");
+    cp_jw_time(w, p->host_id[0] ? p->hold_until : CP_TIME_NONE);
+    cp_jw_key(w, "free_at");
+    cp_jw_time(w, p->free_at);
+    cp_jw_key(w, "lead");
+    cp_jw_int(w, p->lead / 1000);
+    cp_jw_key(w, "load");
+    cp_jw_units(w, p->load);
+    cp_jw_key(w, "cascade_servers");
+    if (p->cascade_servers)
+        cp_jw_int(w, p->cascade_servers);
+    else
+        cp_jw_null(w);
     cp_jw_obj_end(w);
 }
 
@@ -88,5 +127,15 @@ void cp_render_meeting(cp_jw_t *w, const cp_engine_t *e, const cp_meeting_t *m) 
     cp_jw_time(w, m->state == CP_MEETING_ACTIVE ? m->activated : CP_TIME_NONE);
     cp_jw_key(w, "rehomed_from");
     cp_jw_str_or_null(w, m->rehomed_from[0] ? m->rehomed_from : NULL);
+    cp_jw_key(w, "servers");
+    cp_jw_arr(w);
+    for (uint32_t i = 0; m->state == CP_MEETING_ACTIVE && i < cp_meeting_nlegs(m); i++) {
+        const cp_leg_t *l = cp_meeting_leg_c(m, i);
+        if (l->server)
+            cp_jw_str(w, l->server->id);
+    }
+    cp_jw_arr_end(w);
+    cp_jw_key(w, "plan");
+    cp_render_plan(w, m->plan);
     cp_jw_obj_end(w);
 }

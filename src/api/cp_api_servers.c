@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/cp_api_int.h"
+#include "api/cp_events.h"
 #include "util/base/cp_alloc.h"
 #include "util/cp_log.h"
 
@@ -77,6 +78,7 @@ void cp_h_server_put(cp_call_t *c) {
     cp_server_t *s;
     bool created;
     cp_status_t st = cp_engine_server_put(c->api->engine, &spec, c->now, &s, &created);
+    cp_events_server_put(c->now, &spec, st);
     if (st == CP_E_CONFLICT) {
         cp_reply_error(c, 409, "conflict",
                        "server '%s' hosts active meetings and cannot move to another pool", c->id);
@@ -101,7 +103,9 @@ void cp_h_server_delete(cp_call_t *c) {
     if (cp_query_get(c->req->query, "force", v, sizeof v, &bad))
         force = !bad && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
     uint32_t hosted = s->meetings;
-    if (cp_engine_server_remove(c->api->engine, s, force, c->now) == CP_E_CONFLICT) {
+    cp_status_t removed = cp_engine_server_remove(c->api->engine, s, force, c->now);
+    cp_events_server_remove(c->now, c->id, force, removed);
+    if (removed == CP_E_CONFLICT) {
         cp_reply_error(c, 409, "conflict",
                        "server '%s' hosts %u active meetings; drain it first or use ?force=1",
                        c->id, hosted);
@@ -158,6 +162,7 @@ void cp_h_server_report(cp_call_t *c) {
     r.end = end;
     cp_server_state_t before = s->state;
     cp_engine_server_report(c->api->engine, s, &r, c->now);
+    cp_events_report(c->now, s->id, &r);
     if (before == CP_SERVER_DOWN && s->state != CP_SERVER_DOWN)
         cp_log(CP_LOG_INFO, "server back", "server=%s state=%s", s->id,
                cp_server_state_name(s->state));
@@ -189,7 +194,8 @@ void cp_h_server_drain(cp_call_t *c) {
     cp_server_t *s = cp__lookup(c);
     if (s == NULL)
         return;
-    cp_engine_server_drain(c->api->engine, s, c->now);
+    cp_events_server_op(c->now, "server_drain", s->id,
+                        cp_engine_server_drain(c->api->engine, s, c->now));
     cp_log(CP_LOG_INFO, "server draining", "server=%s meetings=%u", s->id, s->meetings);
     cp__reply_server(c, 200, s);
 }
@@ -199,7 +205,8 @@ void cp_h_server_down(cp_call_t *c) {
     if (s == NULL)
         return;
     uint32_t hosted = s->meetings;
-    cp_engine_server_down(c->api->engine, s, c->now);
+    cp_events_server_op(c->now, "server_down", s->id,
+                        cp_engine_server_down(c->api->engine, s, c->now));
     cp_log(CP_LOG_WARN, "server marked down", "server=%s meetings=%u rehomed_now=%u", s->id,
            hosted, hosted - s->meetings);
     cp__reply_server(c, 200, s);
@@ -209,7 +216,8 @@ void cp_h_server_resume(cp_call_t *c) {
     cp_server_t *s = cp__lookup(c);
     if (s == NULL)
         return;
-    cp_engine_server_resume(c->api->engine, s, c->now);
+    cp_events_server_op(c->now, "server_resume", s->id,
+                        cp_engine_server_resume(c->api->engine, s, c->now));
     cp_log(CP_LOG_INFO, "server resumed", "server=%s", s->id);
     cp__reply_server(c, 200, s);
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api/cp_api.h"
+#include "api/cp_events.h"
 #include "net/cp_http.h"
 #include "net/cp_loop.h"
 #include "store/cp_store.h"
@@ -107,6 +108,7 @@ static void cp__before_wait(cp_loop_t *loop, void *data) {
     if (sv->stopping && cp_http_server_pending(sv->http) == 0 && sv->durable >= sv->submitted)
         cp_loop_stop(loop);
     cp_log_flush();
+    cp_events_flush();
 }
 
 static void cp__on_durable(cp_loop_t *loop, int fd, unsigned events, void *data) {
@@ -329,6 +331,11 @@ int cp_serve_main(int argc, char **argv) {
     cp_loop_watch(sv->loop, cp_writer_fd(sv->writer), CP_LOOP_READ, cp__on_durable, sv);
     cp_loop_before_wait(sv->loop, cp__before_wait, sv);
     cp__commit(sv); /* repairs made while restoring */
+    if (sv->cfg.events[0] &&
+        cp_events_open(sv->cfg.events, sv->engine, cp_clock_wall_ms(), err, sizeof err) != 0) {
+        fprintf(stderr, "confpool serve: %s\n", err);
+        return 1;
+    }
     cp_log(CP_LOG_INFO, "listening", "url=http://%s:%d/ pid=%ld", host,
            cp_http_server_port(sv->http), (long)getpid());
     bool v6 = strchr(host, ':') != NULL;
@@ -341,6 +348,7 @@ int cp_serve_main(int argc, char **argv) {
 
     cp__commit(sv);
     cp_writer_stop(sv->writer); /* commits what is queued */
+    cp_events_close();
     cp_http_server_free(sv->http);
     cp_loop_free(sv->loop);
     cp_api_free(sv->api);

@@ -80,6 +80,16 @@ static bool cp__dur(const char *v, cp_ms_t *out) {
     return true;
 }
 
+static bool cp__flag(const char *v, bool *out) {
+    if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on"))
+        *out = true;
+    else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off"))
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
 static int cp__bad(char *err, size_t errlen, const char *section, const char *key, const char *what) {
     snprintf(err, errlen, "[%s] %s: %s", section, key, what);
     return -1;
@@ -212,11 +222,31 @@ int cp_config_set(cp_config_t *cfg, const char *section, const char *key, const 
         const char *name = section + 5;
         if (!cp_id_valid(name, strlen(name)))
             return cp__bad(err, errlen, section, key, "pool names match [A-Za-z0-9._-]{1,64}");
-        if (strcmp(key, "policy") != 0)
-            return cp__bad(err, errlen, section, key, "unknown key");
         cp_pool_config_t *p = cp__pool_conf(cfg, name);
-        if (!cp_policy_parse(value, &p->policy))
-            return cp__bad(err, errlen, section, key, "unknown policy");
+        if (strcmp(key, "policy") == 0) {
+            if (!cp_policy_parse(value, &p->policy))
+                return cp__bad(err, errlen, section, key, "unknown policy");
+        } else if (strcmp(key, "cascade") == 0) {
+            if (!cp__flag(value, &p->cascade))
+                return cp__bad(err, errlen, section, key, "expected 0 or 1");
+        } else {
+            return cp__bad(err, errlen, section, key, "unknown key");
+        }
+    } else if (KEY("large", "plan")) {
+        if (!cp__flag(value, &e->plan_large))
+            return cp__bad(err, errlen, section, key, "expected 0 or 1");
+    } else if (KEY("large", "strict")) {
+        if (!cp__flag(value, &e->plan_strict))
+            return cp__bad(err, errlen, section, key, "expected 0 or 1");
+    } else if (KEY("large", "lead")) {
+        if (!cp__dur(value, &e->plan_lead))
+            return cp__bad(err, errlen, section, key, "expected a duration (0: from observed durations)");
+    } else if (KEY("large", "duration")) {
+        if (!cp__dur(value, &e->plan_duration) || e->plan_duration <= 0)
+            return cp__bad(err, errlen, section, key, "expected a positive duration");
+    } else if (KEY("large", "hold_after_start")) {
+        if (!cp__dur(value, &e->hold_after_start))
+            return cp__bad(err, errlen, section, key, "expected a duration");
     } else if (KEY("log", "level")) {
         if (strcmp(value, "debug") && strcmp(value, "info") && strcmp(value, "warn") &&
             strcmp(value, "error"))

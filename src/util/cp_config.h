@@ -17,6 +17,7 @@ enum { CP_ROLE_ADMIN = 0, CP_ROLE_SCHEDULER, CP_ROLE_CLIENT, CP_ROLE_SERVER, CP_
 typedef struct cp_pool_config {
     char name[CP_ID_MAX + 1];
     cp_policy_t policy;
+    bool cascade;
 } cp_pool_config_t;
 
 typedef struct cp_config {
