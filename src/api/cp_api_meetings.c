@@ -73,6 +73,10 @@ void cp_h_meeting_create(cp_call_t *c) {
         cp_reply_error(c, 400, "invalid_field", "%s", why ? why : "invalid meeting");
         return;
     }
+    if (st == CP_E_CAPACITY) {
+        cp_reply_capacity(c, &spec);
+        return;
+    }
     char loc[96];
     snprintf(loc, sizeof loc, "/v1/meetings/%s", m->id);
     cp_http_resp_header(c->resp, "Location", loc);

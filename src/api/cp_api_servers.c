@@ -18,7 +18,7 @@ static cp_server_t *cp__lookup(cp_call_t *c) {
 static void cp__reply_server(cp_call_t *c, int status, const cp_server_t *s) {
     cp_jw_t w;
     cp_reply_json(c, status, &w);
-    cp_render_server(&w, s);
+    cp_render_server(&w, c->api->engine, s);
 }
 
 static int cp__by_id(const void *a, const void *b) {
@@ -39,7 +39,7 @@ void cp_h_servers_list(cp_call_t *c) {
     cp_jw_key(&w, "servers");
     cp_jw_arr(&w);
     for (i = 0; i < n; i++)
-        cp_render_server(&w, all[i]);
+        cp_render_server(&w, e, all[i]);
     cp_jw_arr_end(&w);
     cp_jw_obj_end(&w);
     cp_free(all);

@@ -44,11 +44,12 @@ typedef struct cp_serve {
     cp_ms_t started_ms;
     cp_ms_t engine_timer_at;
     bool stopping;
+    bool test_clock; /* --test-clock: POST /v1/test/clock may move time forward */
 } cp_serve_t;
 
 static void cp__usage(FILE *f) {
     fprintf(f, "usage: confpool serve [--config FILE] [--listen ADDR:PORT] [--db PATH]\n"
-               "                      [--log-level debug|info|warn|error]\n");
+               "                      [--log-level debug|info|warn|error] [--test-clock]\n");
 }
 
 /* ---- loading ------------------------------------------------------------------ */
@@ -80,7 +81,7 @@ static void cp__engine_tick(cp_loop_t *loop, void *data) {
     (void)loop;
     cp_serve_t *sv = data;
     sv->engine_timer = 0;
-    cp_engine_advance(sv->engine, cp_clock_wall_ms());
+    cp_engine_advance(sv->engine, cp_api_now(sv->api));
 }
 
 static void cp__commit(cp_serve_t *sv) {
@@ -101,7 +102,7 @@ static void cp__before_wait(cp_loop_t *loop, void *data) {
     if (next != CP_TIME_NONE && (sv->engine_timer == 0 || next < sv->engine_timer_at)) {
         if (sv->engine_timer)
             cp_loop_timer_cancel(loop, sv->engine_timer);
-        cp_ms_t wait = next - cp_clock_wall_ms();
+        cp_ms_t wait = next - cp_api_now(sv->api);
         sv->engine_timer = cp_loop_timer(loop, wait > 0 ? wait + 1 : 0, cp__engine_tick, sv);
         sv->engine_timer_at = next;
     }
@@ -215,7 +216,8 @@ static int cp__parse_args(cp_serve_t *sv, int argc, char **argv) {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
         {"db", required_argument, NULL, 'd'},     {"log-level", required_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},         {"test-clock", no_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0}};
     const char *config = NULL, *listen = NULL, *db = NULL, *level = NULL;
     int c;
     optind = 1;
@@ -225,6 +227,7 @@ static int cp__parse_args(cp_serve_t *sv, int argc, char **argv) {
         case 'l': listen = optarg; break;
         case 'd': db = optarg; break;
         case 'v': level = optarg; break;
+        case 'T': sv->test_clock = true; break;
         case 'h': cp__usage(stdout); exit(0);
         default: cp__usage(stderr); return -1;
         }
@@ -293,6 +296,9 @@ int cp_serve_main(int argc, char **argv) {
     for (size_t i = 0; i < sv->cfg.npools; i++)
         cp_engine_pool_set_policy(sv->engine, cp_engine_pool_ensure(sv->engine, sv->cfg.pools[i].name),
                                   sv->cfg.pools[i].policy);
+    for (size_t i = 0; i < sv->cfg.npools; i++)
+        cp_engine_pool_set_cascade(sv->engine, cp_engine_pool(sv->engine, sv->cfg.pools[i].name),
+                                   sv->cfg.pools[i].cascade);
     uint64_t t0 = cp_clock_mono_ns();
     if (cp_store_load(sv->store, &cp__loader, sv, err, sizeof err) != 0) {
         fprintf(stderr, "confpool serve: loading %s: %s\n", sv->cfg.db, err);
@@ -311,6 +317,10 @@ int cp_serve_main(int argc, char **argv) {
     sv->writer = cp_writer_start(sv->store);
     sv->open_batch = 1;
     sv->api = cp_api_new(sv->engine, &sv->cfg);
+    if (sv->test_clock) {
+        cp_api_enable_test_clock(sv->api);
+        cp_log(CP_LOG_WARN, "test clock on", "endpoint=/v1/test/clock");
+    }
     sv->started_ms = cp_clock_wall_ms();
     cp_writer_set_commit_histogram(sv->writer, cp_api_commit_histogram(sv->api));
     cp_metrics_add_collector(cp_api_metrics(sv->api), cp__collect, sv);
