@@ -4,6 +4,7 @@
 
 #include "api/cp_serve.h"
 #include "cli/cp_cli.h"
+#include "sim/cp_sim_cli.h"
 
 static int cp__help(int argc, char **argv);
 
@@ -15,6 +16,8 @@ typedef struct cp_command {
 
 static const cp_command_t cp__commands[] = {
     {"serve", "run the load distributor (HTTP API, SQLite store)", cp_serve_main},
+    {"sim", "simulate a day of meetings on the real engine, or replay a trace", cp_sim_main},
+    {"plan", "capacity questions: pool size for N users, room for one meeting", cp_plan_main},
     {"servers", "admin: list|show|add|drain|resume|down|remove servers of a running service",
      cp_cli_servers_main},
     {"meetings", "admin: schedule|list|show|cancel|end meetings; plan asks the service's planner",

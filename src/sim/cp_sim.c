@@ -135,6 +135,8 @@ cp_mu_t cp_sim_server_load(const cp_sim_t *s, size_t i) {
     return cp_sim_other_load(s, i, s->now) + s->conf[i];
 }
 
+cp_mu_t cp_sim_server_capacity(const cp_sim_t *s, size_t i) { return s->cap[i]; }
+
 void cp__sim_peak_check(cp_sim_t *s, size_t srv) {
     double u = (double)(cp__sim_other_now(s, srv) + s->conf[srv]) / (double)s->cap[srv];
     if (u > s->res.peak_util) {

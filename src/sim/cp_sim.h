@@ -52,7 +52,15 @@ typedef struct cp_sim_large {
     cp_ms_t start;
     uint32_t n, expected, admitted, refused;
     char server[CP_ID_MAX + 1]; /* "" if it was never hosted */
+    char plan_status[16];       /* the engine's plan when scheduled, "" if none */
+    char plan_host[CP_ID_MAX + 1];
 } cp_sim_large_t;
+
+/** The engine's plan for a large meeting, noted when it is scheduled. */
+struct cp_sim_plan_note {
+    char status[16];
+    char host[CP_ID_MAX + 1];
+};
 
 typedef struct cp_sim_result {
     int policy;
@@ -68,6 +76,7 @@ typedef struct cp_sim_result {
     cp_sim_large_t *large; /* each large meeting (not kept for datacenter runs) */
     size_t nlarge;
     uint64_t large_total, large_hosted;
+    uint64_t large_attempts, large_refused; /* joins to large meetings */
     unsigned pools; /* independent pools aggregated (1 for a plain run) */
     /* what the workload looked like (to check the model) */
     double scale;
@@ -115,5 +124,7 @@ cp_engine_t *cp_sim_engine(const cp_sim_t *s, unsigned k);
 cp_mu_t cp_sim_other_load(const cp_sim_t *s, size_t i, cp_ms_t t);
 /** True total load of server i now. */
 cp_mu_t cp_sim_server_load(const cp_sim_t *s, size_t i);
+/** Capacity of server i. */
+cp_mu_t cp_sim_server_capacity(const cp_sim_t *s, size_t i);
 
 #endif

@@ -85,6 +85,8 @@ static void cp__aggregate(cp__dc_t *dc, cp_sim_result_t *out) {
         out->reports += r->reports;
         out->large_total += r->large_total;
         out->large_hosted += r->large_hosted;
+        out->large_attempts += r->large_attempts;
+        out->large_refused += r->large_refused;
         out->generated += r->generated;
         if (r->peak_util > out->peak_util) {
             out->peak_util = r->peak_util;

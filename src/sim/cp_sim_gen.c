@@ -55,7 +55,12 @@ cp_sim_mtg_t *cp_sim_mtg_alloc(uint32_t n) {
     return m;
 }
 
-void cp_sim_mtg_free(cp_sim_mtg_t *m) { cp_free(m); }
+void cp_sim_mtg_free(cp_sim_mtg_t *m) {
+    if (m) {
+        cp_free(m->plan);
+        cp_free(m);
+    }
+}
 
 static int cp__part_cmp(const void *a, const void *b) {
     const cp_sim_part_t *x = a, *y = b;

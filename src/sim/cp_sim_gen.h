@@ -73,6 +73,7 @@ typedef struct cp_sim_mtg {
     cp_ms_t qtime;        /* time of its next event */
     size_t qpos;          /* position in the core's queue */
     struct cp_sim_mtg *srv_prev, *srv_next; /* in its host's list (report meetings) */
+    struct cp_sim_plan_note *plan; /* large meetings: the engine's plan at scheduling */
     char eid[24];         /* the engine id */
 } cp_sim_mtg_t;
 

@@ -154,6 +154,12 @@ static void cp__create(cp_sim_t *s, cp_sim_mtg_t *m) {
         em = cp_engine_meeting(e, m->eid, strlen(m->eid));
     m->em = em;
     m->em_epoch = s->epoch;
+    if (m->kind == CP_SIM_LARGE && em && em->plan) {
+        const char *st = cp_plan_status_name(em->plan->status);
+        m->plan = cp_calloc(1, sizeof *m->plan);
+        snprintf(m->plan->status, sizeof m->plan->status, "%s", st ? st : "");
+        snprintf(m->plan->host, sizeof m->plan->host, "%s", em->plan->host_id);
+    }
 }
 
 static void cp__join(cp_sim_t *s, cp_sim_mtg_t *m) {
@@ -288,6 +294,10 @@ static void cp__record_large(cp_sim_t *s, const cp_sim_mtg_t *m) {
     l->refused = m->refused;
     if (m->hosted_once && m->host < s->ns)
         snprintf(l->server, sizeof l->server, "%s", s->sid[m->host]);
+    if (m->plan) {
+        memcpy(l->plan_status, m->plan->status, sizeof l->plan_status);
+        memcpy(l->plan_host, m->plan->host, sizeof l->plan_host);
+    }
 }
 
 void cp__sim_meeting_retire(cp_sim_t *s, cp_sim_mtg_t *m) {
@@ -313,6 +323,8 @@ void cp__sim_meeting_retire(cp_sim_t *s, cp_sim_mtg_t *m) {
     if (m->kind == CP_SIM_LARGE) {
         s->res.large_total++;
         s->res.large_hosted += m->hosted_once;
+        s->res.large_attempts += m->admitted + m->refused;
+        s->res.large_refused += m->refused;
         cp__record_large(s, m);
     }
     cp_sim_mtg_free(m);

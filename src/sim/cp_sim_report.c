@@ -110,6 +110,10 @@ static void cp__policy_json(cp_jw_t *w, const cp_sim_result_t *r) {
         cp__key_int(w, "refused", l->refused);
         cp_jw_key(w, "server");
         cp_jw_str_or_null(w, l->server[0] ? l->server : NULL);
+        cp_jw_key(w, "plan");
+        cp_jw_str_or_null(w, l->plan_status[0] ? l->plan_status : NULL);
+        cp_jw_key(w, "plan_host");
+        cp_jw_str_or_null(w, l->plan_host[0] ? l->plan_host : NULL);
         cp_jw_obj_end(w);
     }
     cp_jw_arr_end(w);
