@@ -54,10 +54,11 @@ def _parse(buf, replies, limit):
     return buf
 
 
-def exchange(port, reqs, timeout=60.0, on_sent=None):
-    """Sends reqs pipelined on one connection; returns the replies read
-    (all of them, or fewer if the server closed or the time ran out)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def exchange(port, reqs, timeout=60.0, on_sent=None, sock=None):
+    """Sends reqs pipelined on one connection (sock, or a new one); returns
+    the replies read (all of them, or fewer if the server closed or the
+    time ran out)."""
+    s = sock or socket.create_connection(("127.0.0.1", port), timeout=timeout)
     replies = []
     try:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -91,13 +92,15 @@ def _send_all(s, data, on_sent):
 def parallel(port, shares, timeout=60.0, on_sent=None):
     """Runs exchange() for each share (a list of requests) on its own
     connection and thread; returns the replies per share and the seconds
-    from the first send to the last reply."""
+    from the first send to the last reply. Every connection is made before
+    anything is sent."""
     out = [None] * len(shares)
     start = threading.Barrier(len(shares) + 1)
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=timeout) for _ in shares]
 
     def run(i):
         start.wait()
-        out[i] = exchange(port, shares[i], timeout, on_sent)
+        out[i] = exchange(port, shares[i], timeout, on_sent, socks[i])
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(shares))]
     for t in threads:
