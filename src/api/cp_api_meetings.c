@@ -196,10 +196,14 @@ void cp_h_meeting_end(cp_call_t *c) {
  * otherwise the error reply is written. */
 static bool cp__join(cp_call_t *c, cp_meeting_t *m, const char *pid, unsigned mods,
                      cp_join_t *out) {
-    uint64_t t0 = cp_clock_mono_ns();
+    /* Only a join that may place the meeting is timed: a sticky join, the
+     * common case, reads no clock for the placement histogram. */
+    bool may_place = m->state != CP_MEETING_ACTIVE || m->server == NULL ||
+                     m->server->state == CP_SERVER_DOWN;
+    uint64_t t0 = may_place ? cp_clock_mono_ns() : 0;
     cp_status_t st = cp_engine_join(c->api->engine, m, pid, strlen(pid), mods, c->now, out);
     cp_events_join(c->now, m->id, pid, mods, st, out);
-    cp_obs_join(c->api->obs, c, m, st, out, cp_clock_mono_ns() - t0);
+    cp_obs_join(c->api->obs, c, m, st, out, may_place ? cp_clock_mono_ns() - t0 : 0);
     if (st == CP_OK) {
         if (out->rehomed)
             cp_log(CP_LOG_WARN, "meeting re-homed", "meeting=%s from=%s to=%s", m->id,

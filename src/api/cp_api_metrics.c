@@ -212,6 +212,7 @@ static double cp__v_conf(const cp_server_t *s) { return (double)s->conf_load / C
 static double cp__v_util(const cp_server_t *s) { return cp_server_utilization(s); }
 static double cp__v_meetings(const cp_server_t *s) { return s->meetings; }
 static double cp__v_participants(const cp_server_t *s) { return s->participants; }
+static double cp__v_planned(const cp_server_t *s) { return s->nholds; }
 
 static const struct {
     const char *name, *help;
@@ -229,6 +230,9 @@ static const struct {
     {"confpool_server_meetings", "Active meetings hosted on a server.", cp__v_meetings},
     {"confpool_server_participants", "Participants in the meetings a server hosts.",
      cp__v_participants},
+    {"confpool_server_planned_large_meetings",
+     "Scheduled large meetings planned on a server (its holds, now or to come).",
+     cp__v_planned},
 };
 
 static void cp__collect_servers(const cp_engine_t *e, cp_buf_t *out) {
@@ -240,10 +244,17 @@ static void cp__collect_servers(const cp_engine_t *e, cp_buf_t *out) {
             cp_prom_sample(out, cp__server_gauges[g].name, cp__server_gauges[g].fn(s), "server",
                            s->id, "pool", s->pool->name, NULL);
     }
-    cp_prom_family(out, "confpool_server_state", "gauge",
-                   "State of a server: 1 for its current state (up, draining, down), else 0.");
+    cp_prom_family(out, "confpool_server_held", "gauge",
+                   "1 while a server is held for a planned large meeting: it takes no new "
+                   "meetings so that its meetings end before the large one starts.");
     size_t it = 0;
     const cp_server_t *s;
+    while ((s = cp_engine_server_next(e, &it)))
+        cp_prom_sample(out, "confpool_server_held", cp_server_held(e, s), "server", s->id,
+                       "pool", s->pool->name, NULL);
+    cp_prom_family(out, "confpool_server_state", "gauge",
+                   "State of a server: 1 for its current state (up, draining, down), else 0.");
+    it = 0;
     while ((s = cp_engine_server_next(e, &it)))
         for (int st = CP_SERVER_UP; st <= CP_SERVER_DOWN; st++)
             cp_prom_sample(out, "confpool_server_state", s->state == (cp_server_state_t)st,
@@ -259,16 +270,28 @@ static void cp__collect_pools(const cp_engine_t *e, cp_buf_t *out) {
     /* Meetings per pool and state: one pass over every meeting. */
     const cp_pool_t **pools = cp_calloc(np ? np : 1, sizeof *pools);
     uint64_t (*counts)[CP__NSTATES] = cp_calloc(np ? np : 1, sizeof *counts);
+    uint64_t *held = cp_calloc(np ? np : 1, sizeof *held);
     it = 0;
     for (size_t i = 0; i < np; i++)
         pools[i] = cp_engine_pool_next(e, &it);
+    /* The only O(meetings) part of a scrape, so it touches as little of
+     * each meeting as it can: its state, and its pool only when there are
+     * several (about 9 ms per 100,000 meetings, cache misses mostly). */
     for (const cp_meeting_t *m = cp_engine_meeting_after(e, 0); m;
-         m = cp_engine_meeting_after(e, m->seq))
+         m = cp_engine_meeting_after(e, m->seq)) {
+        if ((unsigned)m->state >= CP__NSTATES)
+            continue;
+        size_t i = 0;
+        while (np > 1 && i < np && pools[i] != m->pool)
+            i++;
+        if (i < np)
+            counts[i][m->state]++;
+    }
+    it = 0;
+    for (const cp_server_t *s; (s = cp_engine_server_next(e, &it));)
         for (size_t i = 0; i < np; i++)
-            if (pools[i] == m->pool && (unsigned)m->state < CP__NSTATES) {
-                counts[i][m->state]++;
-                break;
-            }
+            if (pools[i] == s->pool && cp_server_held(e, s))
+                held[i]++;
     cp_prom_family(out, "confpool_meetings", "gauge",
                    "Meetings in the conferencing database by pool and state: scheduled (no "
                    "resources), active (hosted on a server), ended (kept until retain_ended).");
@@ -295,13 +318,13 @@ static void cp__collect_pools(const cp_engine_t *e, cp_buf_t *out) {
     for (size_t i = 0; i < np; i++)
         cp_prom_sample(out, "confpool_pool_participants", stats[i].participants, "pool",
                        pools[i]->name, NULL);
-    /* HOOK (issue 4): the large-meeting planner is not built yet, so no
-     * server is ever held. When it lands, report its holds per pool here. */
     cp_prom_family(out, "confpool_large_meeting_holds", "gauge",
-                   "Servers held for a planned large meeting (takes no new meetings). Always 0 "
-                   "until the large-meeting planner exists.");
+                   "Servers of a pool held now for a planned large meeting (they take no new "
+                   "meetings).");
     for (size_t i = 0; i < np; i++)
-        cp_prom_sample(out, "confpool_large_meeting_holds", 0, "pool", pools[i]->name, NULL);
+        cp_prom_sample(out, "confpool_large_meeting_holds", (double)held[i], "pool",
+                       pools[i]->name, NULL);
+    cp_free(held);
     cp_free(stats);
     cp_free(counts);
     cp_free(pools);

@@ -250,16 +250,28 @@ static int cp__plan(cp_cli_t *cli, int argc, char **argv) {
         cp_cli_print_raw(&r);
     } else {
         const json_t *plan = json_object_get(r.json, "plan");
-        if (!json_is_object(plan))
-            plan = r.json;
-        cp_table_t *t = cp_table_new(2, NULL, "ll");
-        const char *keys[] = {"status", "host", "hold_from", "reason", "suggested_start"};
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-            cp_table_row(t);
-            cp_table_cell(t, "%s", keys[i]);
-            cp_table_cell(t, "%s", cp__or(cp_cli_str(plan, keys[i]), "-"));
+        if (!json_is_object(plan)) {
+            /* Not a large meeting with a start: nothing to plan. */
+            printf("not a large meeting: no plan (large meetings have a start and at least "
+                   "%.0f participants)\n",
+                   cp_cli_num(r.json, "large_threshold"));
+        } else {
+            cp_table_t *t = cp_table_new(2, NULL, "ll");
+            const char *keys[] = {"status", "host", "hold_from", "hold_until", "free_at",
+                                  "reason", "suggested_start"};
+            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+                cp_table_row(t);
+                cp_table_cell(t, "%s", keys[i]);
+                cp_table_cell(t, "%s", cp__or(cp_cli_str(plan, keys[i]), "-"));
+            }
+            const json_t *cs = json_object_get(plan, "cascade_servers");
+            if (json_is_integer(cs)) {
+                cp_table_row(t);
+                cp_table_cell(t, "%s", "cascade_servers");
+                cp_table_cell(t, "%lld", (long long)json_integer_value(cs));
+            }
+            cp_table_print(t, stdout);
         }
-        cp_table_print(t, stdout);
     }
     cp_cli_resp_free(&r);
     return rc;

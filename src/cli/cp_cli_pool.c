@@ -139,7 +139,8 @@ static int cp__status(cp_cli_t *cli, int argc, char **argv) {
                     t_new, t_join);
             cp_table_row(t);
             cp_table_cell(t, "%s", cp_cli_str(s, "id"));
-            cp_table_cell(t, "%s", cp_cli_str(s, "state"));
+            cp_table_cell(t, "%s%s", cp_cli_str(s, "state"),
+                          json_is_true(json_object_get(s, "held")) ? ", held" : "");
             cp_table_cell(t, "%s", bar.data);
             cp_table_cell(t, "%5.1f%%", cp_cli_num(load, "utilization") * 100);
             cp_table_cell(t, "%.0f", cp_cli_num(s, "meetings"));

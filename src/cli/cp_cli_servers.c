@@ -35,6 +35,21 @@ static void cp__print_server(const json_t *s) {
         KV("empty since", "%s", cp_cli_str(s, "empty_since"));
     if (*cp_cli_str(s, "down_reason"))
         KV("down", "%s since %s", cp_cli_str(s, "down_reason"), cp_cli_str(s, "down_since"));
+    if (json_is_true(json_object_get(s, "held")))
+        KV("held", "%s", "yes: takes no new meetings (a large meeting is planned on it)");
+    const json_t *holds = json_object_get(s, "holds");
+    if (json_array_size(holds)) {
+        cp_buf_t ids = CP_BUF_INIT;
+        size_t i;
+        const json_t *x;
+        json_array_foreach(holds, i, x) {
+            if (i)
+                cp_buf_puts(&ids, ", ");
+            cp_buf_puts(&ids, json_string_value(x) ? json_string_value(x) : "?");
+        }
+        KV("planned", "%s", ids.data);
+        cp_buf_free(&ids);
+    }
 #undef KV
     cp_table_print(t, stdout);
 }

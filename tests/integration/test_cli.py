@@ -3,9 +3,12 @@ aligned tables and --json output, URL and token from flags or the
 environment, the API's error messages, and the documented exit codes
 (0 done, 1 API error, 2 usage, 3 unreachable, 4 not found, 5 no capacity)."""
 
+import http.server
 import json
 import os
 import subprocess
+import threading
+import time
 
 from cplib import BIN, Daemon, check, run
 
@@ -222,17 +225,6 @@ def test_errors_and_exit_codes():
         c.schedule("m1")
         _, err = cli(d, "join", "m1", "bob", token="client-secret-1", expect=5)
         check("pool_full" in err and "retry after 15s" in err, "503", err)
-        # meetings plan asks POST /v1/plan; before the planner exists (issue 4)
-        # that is a clean 404 with the API's message
-        plan = ["meetings", "plan", "--size", "1000", "--start", "2030-01-06T09:00:00Z",
-                "--organizer", "alice"]
-        if c.post("/v1/plan", {"expected_participants": 1000}).status == 404:
-            _, err = cli(d, *plan, token="admin-secret-1", expect=4)
-            check("no large-meeting planner (POST /v1/plan: no such endpoint: /v1/plan)" in err,
-                  "plan without a planner", err)
-        else:
-            out, _ = cli(d, *plan, token="admin-secret-1")
-            check(out.startswith("status"), "plan table", out)
         # usage errors
         _, err = cli(d, "servers", "add", "fe9", expect=2)
         check("--address and --capacity are required" in err, "usage", err)
@@ -249,6 +241,60 @@ def test_errors_and_exit_codes():
         check("cannot reach http://127.0.0.1:1" in err, "unreachable", err)
 
 
+def test_meetings_plan_asks_the_service():
+    with Daemon() as d:
+        c = d.client()
+        for i in range(3):
+            c.add_server("fe%d" % i)
+        start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1800))
+        args = ["meetings", "plan", "--size", "800", "--start", start]
+        out, _ = cli(d, *args)
+        rows = dict(l.split(None, 1) for l in out.splitlines())
+        check(rows["status"] == "ok" and rows["host"] in ("fe0", "fe1", "fe2")
+              and rows["hold_from"] != "-", "plan table", out)
+        out, _ = cli(d, *args, "--json")
+        check(json.loads(out)["plan"]["status"] == "ok" and json.loads(out)["large"], "--json",
+              out)
+        check(c.get("/v1/meetings").json["meetings"] == [], "a dry run stores nothing")
+        out, _ = cli(d, "meetings", "plan", "--size", "10", "--start", start)
+        check(out.startswith("not a large meeting"), "small meeting", out)
+        out, _ = cli(d, "meetings", "plan", "--size", "5000", "--start", start)
+        check("impossible" in out.splitlines()[0], "too large", out)
+
+
+class OldService(http.server.BaseHTTPRequestHandler):
+    """A service without the planner: every unknown endpoint is the API's 404."""
+
+    def do_POST(self):
+        body = json.dumps({"error": {"code": "not_found",
+                                     "message": "no such endpoint: %s" % self.path}}).encode()
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_meetings_plan_without_a_planner_is_a_clean_404():
+    srv = http.server.HTTPServer(("127.0.0.1", 0), OldService)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        url = "http://127.0.0.1:%d" % srv.server_port
+        _, err = cli(None, "meetings", "plan", "--size", "900", "--start",
+                     "2030-01-06T09:00:00Z", url=url, expect=4)
+        check("no large-meeting planner (POST /v1/plan: no such endpoint: /v1/plan)" in err,
+              "message", err)
+        out, _ = cli(None, "meetings", "plan", "--size", "900", "--json", url=url, expect=4)
+        check(json.loads(out)["error"]["code"] == "not_found", "--json error body", out)
+    finally:
+        srv.shutdown()
+
+
 if __name__ == "__main__":
     run([test_servers_table_and_json, test_meetings_and_join, test_pool_status_bars,
-         test_errors_and_exit_codes])
+         test_errors_and_exit_codes, test_meetings_plan_asks_the_service,
+         test_meetings_plan_without_a_planner_is_a_clean_404])

@@ -39,6 +39,11 @@ def populate(c):
             check(r.status == 200, "join", r)
     r = c.post("/v1/servers/fe12/down")
     check(r.status == 200, "down", r)
+    # a large meeting in 30 min: its host is held from now (lead 60 min)
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1800))
+    m = c.schedule("allhands", expected_participants=900, start=start, subject="All hands")
+    check(m["plan"]["status"] in ("ok", "at_risk") and m["plan"]["host"], "planned", m["plan"])
+    return m["plan"]["host"]
     # a refusal, so the decisions table shows both kinds
     c.add_server("tiny", capacity=10, pool="edge")
     c.schedule("big", pool="edge", expected_participants=50)
@@ -68,7 +73,7 @@ def test_dashboard_with_token_12_servers_drain_and_screenshots():
     found, why = find_browser()
     with Daemon(tokens=TOKENS) as d, Browser(*found) as b:
         c = d.client(TOKENS["admin"])
-        populate(c)
+        host = populate(c)
         url = "http://127.0.0.1:%d/" % d.port
         b.get(url)
         # The page holds no data: it asks for a read token first.
@@ -84,7 +89,15 @@ def test_dashboard_with_token_12_servers_drain_and_screenshots():
         cards = b.js("return ['c-meetings','c-participants','c-imbalance','c-holds']"
                      ".map(i => document.getElementById(i).textContent)")
         check(cards == [format(pool["active_meetings"], ","), format(pool["participants"], ","),
-                        "%.3f" % pool["imbalance"], "0"], "summary cards", cards, pool)
+                        "%.3f" % pool["imbalance"], "1"], "summary cards", cards, pool)
+        held = b.js("return Array.from(document.querySelectorAll('#servers .srv[data-held]'))"
+                    ".map(r => r.dataset.server)")
+        check(held == [host], "the held host is marked", held, host)
+        holds = b.js("return Array.from(document.querySelectorAll('#holds tr'))"
+                     ".map(t => [t.dataset.meeting, t.children[3].textContent])")
+        check(holds == [["allhands", host + " (held)"]], "planned large meeting listed", holds)
+        check(b.js("return document.getElementById('c-holds').textContent") == "1",
+              "held servers card")
         dec = b.js("return Array.from(document.querySelectorAll('#decisions tr'))"
                    ".map(t => t.className)")
         check(dec and set(dec) <= {"placed", "refused"}, "recent decisions", dec)

@@ -5,6 +5,7 @@ and status, commit counts, the engine's state per server and pool."""
 
 import shutil
 import subprocess
+import time
 
 import promtext
 from cplib import Daemon, check, run
@@ -220,7 +221,7 @@ def test_commit_histogram_counts_every_transaction():
 def test_server_state_and_holds_gauges():
     with Daemon() as d:
         c = d.client()
-        for s in ("a", "b", "c"):
+        for s in ("a", "b", "c", "d"):
             c.add_server(s)
         c.post("/v1/servers/b/drain")
         c.post("/v1/servers/c/down")
@@ -231,9 +232,26 @@ def test_server_state_and_holds_gauges():
             want = {x: (1 if x == st else 0) for x in ("up", "draining", "down")}
             check(got == want, "state of " + sid, got)
         check(promtext.value(fams, "confpool_large_meeting_holds", pool="default") == 0,
-              "no holds before the planner exists")
+              "no holds yet")
         check(promtext.value(fams, "confpool_admission_threshold", kind="new_meeting") == 0.8,
               "threshold")
+        # A large meeting in 30 min: its host is held from start - lead (60 min) = now.
+        start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1800))
+        m = c.schedule("allhands", expected_participants=800, start=start)
+        host = m["plan"]["host"]
+        check(m["plan"]["status"] == "ok" and host in ("a", "d"), "planned", m["plan"])
+        fams, _ = scrape(c)
+        check(promtext.value(fams, "confpool_large_meeting_holds", pool="default") == 1,
+              "one server held")
+        for sid in ("a", "b", "c", "d"):
+            check(promtext.value(fams, "confpool_server_held", server=sid) == (sid == host),
+                  "held gauge of " + sid)
+            check(promtext.value(fams, "confpool_server_planned_large_meetings", server=sid)
+                  == (sid == host), "planned gauge of " + sid)
+        check(c.delete("/v1/meetings/allhands").status == 204, "cancel")
+        fams, _ = scrape(c)
+        check(promtext.value(fams, "confpool_large_meeting_holds", pool="default") == 0,
+              "cancelling releases the hold")
 
 
 def test_metrics_takes_any_read_token_and_the_page_none():

@@ -55,7 +55,16 @@
     const name = el("span", "id", s.id);
     name.title = s.address;
     row.append(name);
-    row.append(el("span", "state st-" + s.state, s.state));
+    const st = el("span", "statecell");
+    st.append(el("span", "state st-" + s.state, s.state));
+    if (s.held) {
+      row.classList.add("held");
+      row.dataset.held = "1";
+      const h = el("span", "state st-held", "held");
+      h.title = "held for " + (s.holds || []).join(", ") + ": takes no new meetings";
+      st.append(h);
+    }
+    row.append(st);
 
     const bar = el("span", "bar");
     bar.setAttribute("role", "img");
@@ -100,6 +109,40 @@
     $("c-load").textContent = units(p.load) + " of " + units(p.capacity) + " units";
     $("c-imbalance").textContent = p.imbalance.toFixed(3);
     $("c-meetings-s").textContent = "policy " + p.policy;
+  }
+
+  function when(iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    if (isNaN(d)) return iso;
+    const today = new Date().toDateString() === d.toDateString();
+    return (today ? "" : d.toLocaleDateString([], { month: "short", day: "numeric" }) + " ") +
+      d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  }
+
+  // Large meetings planned on the pool's servers (their holds), with the
+  // plan of each; at most 8 are looked up per refresh.
+  async function drawHolds(servers) {
+    const held = servers.filter((s) => s.held).length;
+    const planned = [];
+    servers.forEach((s) => (s.holds || []).forEach((id) => planned.push([s, id])));
+    $("c-holds").textContent = String(held);
+    $("c-holds-s").textContent = planned.length + " large meeting" +
+      (planned.length === 1 ? "" : "s") + " planned";
+    const meetings = await Promise.all(planned.slice(0, 8).map(([s, id]) =>
+      api("/v1/meetings/" + encodeURIComponent(id)).then((m) => [s, m], () => null)));
+    const rows = meetings.filter(Boolean).map(([s, m]) => {
+      const p = m.plan || {};
+      const tr = el("tr", s.held ? "held" : "");
+      tr.dataset.meeting = m.id;
+      tr.append(el("td", "", m.id), el("td", "num", String(m.expected_participants)),
+                el("td", "", when(m.start)), el("td", "", (p.host || s.id) + (s.held ? " (held)" : "")),
+                el("td", "", when(p.hold_from)), el("td", "plan-" + (p.status || "none"),
+                                                   (p.status || "—").replace("_", " ")));
+      return tr;
+    });
+    $("holds").replaceChildren(...rows);
+    $("no-holds").hidden = rows.length > 0;
   }
 
   function clock(iso) {
@@ -155,7 +198,9 @@
       const [sv, dec] = await Promise.all([api("/v1/servers"), api("/v1/decisions?limit=12&pool=" + encodeURIComponent(pool))]);
       drawPools(sv.servers);
       drawDecisions(dec);
-      drawServers(sv.servers.filter((s) => s.pool === pool));
+      const mine = sv.servers.filter((s) => s.pool === pool);
+      drawServers(mine);
+      await drawHolds(mine);
       try {
         drawPool(await api("/v1/pool" + q));
       } catch (e) {
