@@ -21,6 +21,10 @@ echo "## 1. engine"
 echo "\$ $BUILD/bench/bench_engine"
 "$ROOT/$BUILD/bench/bench_engine"
 echo
+echo "## 1b. metrics: their share of the join handler, and the cost of a scrape"
+echo "\$ $BUILD/bench/bench_metrics"
+"$ROOT/$BUILD/bench/bench_metrics"
+echo
 
 # With two or more cores the server under test (nginx or confpool) runs on
 # CPU 0 and wrk on CPU 1, so both servers get one core each and wrk does
