@@ -3,6 +3,8 @@ and promtool when it is installed), and every figure matches the actions
 that produced it: placements, refusals by reason, request counts per route
 and status, commit counts, the engine's state per server and pool."""
 
+import os
+import re
 import shutil
 import subprocess
 import time
@@ -299,8 +301,47 @@ def test_decisions_endpoint_lists_newest_first():
             check(c.get("/v1/decisions?" + q).status == 400, "bad " + q)
 
 
+def documented_metrics():
+    """{name: (type, {label names})} from the metrics table of OPERATIONS.md."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                        "OPERATIONS.md")
+    text = open(path, encoding="utf-8").read()
+    start = text.index("## Metrics")
+    out = {}
+    for line in text[start:text.index("\n## ", start + 1)].splitlines():
+        m = re.match(r"\| `(confpool_[a-z_]+)` \| (counter|gauge|histogram) \| ([^|]*(?:\\\|[^|]*)*)\|",
+                     line)
+        if m:
+            labels = {re.findall(r"`([a-z_]+)`", part)[0]
+                      for part in m.group(3).split(",") if "`" in part}
+            out[m.group(1)] = (m.group(2), labels)
+    return out
+
+
+def test_the_documented_metrics_are_the_exposed_ones():
+    """docs/OPERATIONS.md lists every family with its type and labels."""
+    with Daemon() as d:
+        c = d.client()
+        c.add_server("fe1")
+        c.schedule("m1")
+        c.join("m1")
+        fams, _ = scrape(c)
+        fams, _ = scrape(c)
+        docs = documented_metrics()
+        check(len(docs) >= 25, "found the table", sorted(docs))
+        check(set(docs) == set(fams), "documented == exposed",
+              sorted(set(docs) ^ set(fams)))
+        for name, fam in fams.items():
+            labels = set()
+            for _, l, _ in fam.samples:
+                labels |= set(l) - {"le"}
+            check(docs[name] == (fam.type, labels), "type and labels of " + name,
+                  docs[name], fam.type, labels)
+
+
 if __name__ == "__main__":
-    run([test_exposition_is_strictly_valid_after_mixed_traffic,
+    run([test_the_documented_metrics_are_the_exposed_ones,
+         test_exposition_is_strictly_valid_after_mixed_traffic,
          test_checker_rejects_broken_expositions,
          test_after_n_placements_the_counter_reads_n,
          test_refusals_are_counted_by_reason,
