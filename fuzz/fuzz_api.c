@@ -2,8 +2,8 @@
  * ids through the real API handler (cp_api_handle) and engine.
  *
  * Each input is a short session of requests against a fresh engine holding
- * three servers in two pools and a scheduled, an active and an ended
- * meeting. Requests are built as cp_http_req_t directly (the HTTP layer has
+ * four servers in two pools (one that cascades large meetings) and a
+ * scheduled, an active and an ended meeting. Requests are built as cp_http_req_t directly (the HTTP layer has
  * its own target, fuzz_http). Each request is a 4-byte header — route,
  * token, id, time step — and a body running to the next "\n--\n". For the
  * routes that take a query string, or a raw path, the body is used as that.
@@ -13,7 +13,8 @@
  * documented error shape for errors), it waits for the right batch, the change
  * journal drains into well-formed records, and the engine's books balance
  * (each server's meeting count, load and participants are the sums over
- * the meetings it hosts). */
+ * the legs it hosts, each active meeting's the sums over its legs, and no
+ * meeting has two legs on one server). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,11 @@ static const route_t routes[] = {
     {CP_HTTP_PATCH, "/v1/meetings", 0},
     {CP_HTTP_GET, "", 2},
     {CP_HTTP_POST, "", 2},
+    {CP_HTTP_PATCH, "/v1/meetings/%s", 0},
+    {CP_HTTP_POST, "/v1/plan", 0},
+    {CP_HTTP_POST, "/v1/test/clock", 0},
+    {CP_HTTP_GET, "/v1/decisions", 1},
+    {CP_HTTP_GET, "/metrics", 0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -65,6 +71,7 @@ static const char *const ids[] = {
     "fe1", "fe2", "fe3", "m1", "m2", "m3", "nosuch", "..", "a%2Fb", "",
     "a123456789b123456789c123456789d123456789e123456789f123456789ABCD",  /* 64 */
     "a123456789b123456789c123456789d123456789e123456789f123456789ABCDE", /* 65 */
+    "fe4",
 };
 #define NIDS (sizeof ids / sizeof ids[0])
 
@@ -138,8 +145,10 @@ static void fz_sink_meeting_deleted(void *ctx, const char *id) {
     (void)ctx;
     fz_id(id);
 }
-static void fz_sink_joined(void *ctx, const char *mid, const char *pid, unsigned mods) {
+static void fz_sink_joined(void *ctx, const char *mid, const char *pid, unsigned mods,
+                           unsigned leg) {
     (void)ctx;
+    (void)leg;
     fz_id(mid);
     fz_id(pid);
     if (mods == 0 || mods > CP_MOD_ALL)
@@ -162,6 +171,12 @@ static const cp_change_sink_t fz_sink = {fz_sink_server,  fz_sink_server_deleted
 
 /* ---- invariants ------------------------------------------------------------- */
 
+/* A meeting's legs in use: the first, then any cascade legs. */
+static cp_leg_t *fz_leg(cp_meeting_t *m, uint32_t i) {
+    cp_leg_t *l = i == 0 ? &m->leg0 : m->extra[i - 1];
+    return l && l->server ? l : NULL;
+}
+
 static void fz_check_books(cp_engine_t *e) {
     size_t it = 0;
     cp_server_t *s;
@@ -170,15 +185,20 @@ static void fz_check_books(cp_engine_t *e) {
         cp_mu_t load = 0;
         for (cp_meeting_t *m = cp_engine_meeting_after(e, 0); m;
              m = cp_engine_meeting_after(e, m->seq)) {
-            if (m->state != CP_MEETING_ACTIVE || m->server != s)
+            if (m->state != CP_MEETING_ACTIVE)
                 continue;
-            meetings++;
-            participants += m->participants;
-            load += m->predicted;
+            for (uint32_t i = 0; i <= m->nextra; i++) {
+                cp_leg_t *l = fz_leg(m, i);
+                if (l == NULL || l->server != s)
+                    continue;
+                meetings++;
+                participants += l->participants;
+                load += l->predicted;
+            }
         }
         if (meetings != s->meetings || load != s->conf_load || participants != s->participants) {
             fprintf(stderr,
-                    "fuzz_api: books of server %s: meetings %u/%u conf_load %lld/%lld "
+                    "fuzz_api: books of server %s: legs %u/%u conf_load %lld/%lld "
                     "participants %u/%u (counted/recorded)\n",
                     s->id, meetings, s->meetings, (long long)load, (long long)s->conf_load,
                     participants, s->participants);
@@ -186,14 +206,37 @@ static void fz_check_books(cp_engine_t *e) {
         }
     }
     for (cp_meeting_t *m = cp_engine_meeting_after(e, 0); m; m = cp_engine_meeting_after(e, m->seq)) {
-        if ((m->state == CP_MEETING_ACTIVE) != (m->server != NULL)) {
+        bool active = m->state == CP_MEETING_ACTIVE;
+        if (active != (m->server != NULL) || (active && m->leg0.server != m->server)) {
             fprintf(stderr, "fuzz_api: meeting %s is %s with server %s\n", m->id,
                     cp_meeting_state_name(m->state), m->server ? m->server->id : "none");
             abort();
         }
-        if (m->server && m->server->pool != m->pool) {
-            fprintf(stderr, "fuzz_api: meeting %s of pool %s hosted in pool %s\n", m->id,
-                    m->pool->name, m->server->pool->name);
+        cp_mu_t predicted = 0;
+        uint32_t participants = 0;
+        for (uint32_t i = 0; active && i <= m->nextra; i++) {
+            cp_leg_t *l = fz_leg(m, i);
+            if (l == NULL)
+                continue;
+            predicted += l->predicted;
+            participants += l->participants;
+            if (l->server->pool != m->pool) {
+                fprintf(stderr, "fuzz_api: meeting %s of pool %s has a leg in pool %s\n", m->id,
+                        m->pool->name, l->server->pool->name);
+                abort();
+            }
+            for (uint32_t j = i + 1; j <= m->nextra; j++) {
+                cp_leg_t *o = fz_leg(m, j);
+                if (o && o->server == l->server) {
+                    fprintf(stderr, "fuzz_api: meeting %s has two legs on %s\n", m->id,
+                            l->server->id);
+                    abort();
+                }
+            }
+        }
+        if (active && (predicted != m->predicted || participants != m->participants)) {
+            fprintf(stderr, "fuzz_api: meeting %s: legs predict %lld/%lld, hold %u/%u\n", m->id,
+                    (long long)predicted, (long long)m->predicted, participants, m->participants);
             abort();
         }
     }
@@ -232,15 +275,21 @@ static void fz_check_reply(const cp_http_req_t *req, const cp_http_resp_t *resp)
 
 /* ---- the session -------------------------------------------------------------- */
 
-static cp_engine_t *fz_engine(void) {
+/* The engine of one session: its options vary with the input's length, so
+ * the corpus covers both re-homing modes and strict planning. */
+static cp_engine_t *fz_engine(size_t variant) {
     cp_engine_config_t ec = g_cfg_tok.engine;
     ec.track_changes = true;
+    ec.rehome_eager = variant & 1;
+    ec.plan_strict = (variant & 2) != 0;
     cp_engine_t *e = cp_engine_new(&ec);
+    /* pool "large" cascades: a 400-person meeting spans fe3 and fe4 */
+    cp_engine_pool_set_cascade(e, cp_engine_pool_ensure(e, "large"), true);
     static const struct {
         const char *id, *pool;
         double cap;
-    } srv[] = {{"fe1", NULL, 100}, {"fe2", NULL, 50}, {"fe3", "large", 1000}};
-    for (size_t i = 0; i < 3; i++) {
+    } srv[] = {{"fe1", NULL, 100}, {"fe2", NULL, 50}, {"fe3", "large", 300}, {"fe4", "large", 300}};
+    for (size_t i = 0; i < 4; i++) {
         cp_server_spec_t spec = {.id = srv[i].id, .address = "fe.example.com:443",
                                  .pool = srv[i].pool,
                                  .capacity = (cp_mu_t)(srv[i].cap * CP_MU_PER_UNIT)};
@@ -285,7 +334,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fz_init();
         inited = true;
     }
-    cp_engine_t *e = fz_engine();
+    cp_engine_t *e = fz_engine(size);
     cp_api_t *api_tok = cp_api_new(e, &g_cfg_tok), *api_open = cp_api_new(e, &g_cfg_open);
     cp_api_set_clock(api_tok, fz_clock, NULL);
     cp_api_set_clock(api_open, fz_clock, NULL);
