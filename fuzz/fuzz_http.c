@@ -10,8 +10,10 @@
  * handler replies in request order, nothing after "Connection: close".
  *
  * Input: byte 0 = flags (bit 0: small limits, bit 1: half-close at the
- * end, bit 2: release every reply at once), byte 1 = seed of the piece
- * sizes (0: one piece), the rest = bytes sent. */
+ * end, bit 2: release every reply at once, bit 3: a slow reader — big
+ * replies that the client reads only at the end, so output backs up and
+ * the server pauses reading), byte 1 = seed of the piece sizes (0: one
+ * piece), the rest = bytes sent. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@ static uint8_t g_head[MAX_CALLS];   /* per handler call: was it HEAD */
 static size_t g_calls;
 static char *g_out;                 /* everything the client received */
 static size_t g_out_len;
+static bool g_big;                  /* slow-reader mode: big replies */
 
 static void fz_die(const char *what, size_t at) {
     fprintf(stderr, "fuzz_http: %s (at byte %zu of %zu)\n", what, at, g_out_len);
@@ -68,8 +71,16 @@ static void fz_handler(void *ctx, const cp_http_req_t *req, cp_http_resp_t *resp
     char v[24];
     snprintf(v, sizeof v, "%zu", k + 1);
     cp_http_resp_header(resp, "X-Req", v);
-    if (resp->status != 204 && resp->status != 304)
-        cp_buf_printf(&resp->body, "{\"n\":%zu}", req->body.n);
+    if (resp->status != 204 && resp->status != 304) {
+        cp_buf_printf(&resp->body, "{\"n\":%zu", req->body.n);
+        if (g_big && k < 128) { /* up to 2 MiB queued: past the backpressure mark */
+            cp_buf_puts(&resp->body, ",\"pad\":\"");
+            for (int i = 0; i < 16; i++)
+                cp_buf_printf(&resp->body, "%01020d", 0);
+            cp_buf_putc(&resp->body, '"');
+        }
+        cp_buf_putc(&resp->body, '}');
+    }
     resp->wait_seq = g_durable + req->target.n % 3;
     resp->close = memmem(req->target.p, req->target.n, "close", 5) != NULL;
 }
@@ -192,6 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     g_durable = 0;
     g_calls = 0;
     g_out_len = 0;
+    g_big = (flags & 8) != 0;
     bool eof = false;
 
     size_t off = 0;
@@ -213,21 +225,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fz_turn();
         g_durable += (flags & 4) ? 1000000 : 1;
         cp_http_server_release(srv, g_durable);
-        fz_drain(sv[1], &eof);
+        if (!g_big)
+            fz_drain(sv[1], &eof);
     }
     if (flags & 2)
         shutdown(sv[1], SHUT_WR);
     g_durable = UINT64_MAX;
     cp_http_server_release(srv, g_durable);
-    /* Until everything produced is written and read (bounded). */
-    for (int i = 0; i < 64 && !eof; i++) {
+    /* Until everything produced is written and read: stops after a few
+     * turns without progress (bounded in any case). */
+    for (int i = 0, idle = 0; i < 4096 && !eof && idle < 4; i++) {
         fz_turn();
         bool got = fz_drain(sv[1], &eof);
+        idle = got ? 0 : idle + 1;
         if (!got && cp_http_server_pending(srv) == 0)
             break;
     }
     if (cp_http_server_pending(srv) != 0 && !eof)
         fz_die("replies still pending after release", g_out_len);
+    if (getenv("FUZZ_HTTP_DEBUG"))
+        fprintf(stderr, "fuzz_http: %zu requests handled, %zu bytes of replies, %zu pending\n",
+                g_calls, g_out_len, cp_http_server_pending(srv));
     if (cp_http_server_pending(srv) == 0)
         fz_check_stream();
     close(sv[1]);
