@@ -38,6 +38,7 @@ struct cp_sim_gen {
     int64_t slot, nslots;
     uint64_t next_id, next_occ, count;
     bool large_done;
+
     cp__occ_t *rq; /* FIFO of future occurrences, in start order */
     size_t rq_head, rq_len, rq_cap;
 };
@@ -287,7 +288,7 @@ static void cp__adhoc(cp_sim_gen_t *g, cp_ms_t at, cp_sim_emit_fn emit, void *ct
 /* A scheduled meeting starting at `start`; occ is set for a later
  * occurrence of a daily series. */
 static void cp__scheduled(cp_sim_gen_t *g, cp_ms_t start, const cp__occ_t *occ,
-                          cp_sim_emit_fn emit, void *ctx) {
+                          bool may_recur, cp_sim_emit_fn emit, void *ctx) {
     const cp_sim_model_t *m = &g->m;
     bool recurring, first = occ == NULL;
     double size;
@@ -300,7 +301,7 @@ static void cp__scheduled(cp_sim_gen_t *g, cp_ms_t start, const cp__occ_t *occ,
         len_idx = occ->len_idx;
         id = occ->id;
     } else {
-        recurring = cp_rng_unit(&g->rng) < m->recurring_share;
+        recurring = may_recur && cp_rng_unit(&g->rng) < m->recurring_share;
         size = cp__draw_size(g, false);
         mods = cp__draw_mods(g);
         len_idx = (uint8_t)cp_dist_choice(&g->rng, m->length_weights, CP_SIM_LENGTHS);
@@ -479,16 +480,22 @@ void cp_sim_gen_step(cp_sim_gen_t *g, cp_sim_emit_fn emit, void *ctx) {
         cp__occ_t o = g->rq[g->rq_head];
         g->rq_head = (g->rq_head + 1) % g->rq_cap;
         g->rq_len--;
-        cp__scheduled(g, o.start, &o, emit, ctx);
+        cp__scheduled(g, o.start, &o, false, emit, ctx);
     }
     /* Scheduled meetings start on the quarter-hour grid. */
     int64_t minute_of_hour = (s0 / CP__MIN) % 60;
     if (minute_of_hour % 15 == 0) {
         double wsum = m->grid[0] + m->grid[1] + m->grid[2] + m->grid[3];
         double w = wsum > 0 ? m->grid[minute_of_hour / 15] / wsum : 0;
-        uint64_t k = cp_dist_poisson(&g->rng, rate * (1.0 - m->adhoc_share) * 60.0 * w);
+        /* On the first day a share of the scheduled meetings belong to daily
+         * series, which then come back every day from the queue above; later
+         * days draw only the meetings that are not part of a series, so the
+         * volume stays that of the model. */
+        bool first_day = s0 < g->t0 + CP__DAY;
+        double lambda = rate * (1.0 - m->adhoc_share) * 60.0 * w;
+        uint64_t k = cp_dist_poisson(&g->rng, first_day ? lambda : lambda * (1 - m->recurring_share));
         for (uint64_t i = 0; i < k; i++)
-            cp__scheduled(g, s0, NULL, emit, ctx);
+            cp__scheduled(g, s0, NULL, first_day, emit, ctx);
     }
     uint64_t k = cp_dist_poisson(&g->rng, rate * m->adhoc_share);
     for (uint64_t i = 0; i < k; i++)
@@ -499,26 +506,28 @@ uint64_t cp_sim_gen_count(const cp_sim_gen_t *g) { return g->count; }
 
 /* ---- calibration ------------------------------------------------------------------- */
 
-typedef struct cp__calib {
-    int64_t *diff;
-    int64_t nb;
-    cp_ms_t t0;
-} cp__calib_t;
+/* Mean presence profiles: for a meeting starting at minute 0 (a grid
+ * point, or the start of an ad hoc minute slot), how many of its
+ * participants are present, on average, at each minute boundary after. */
+#define CP__PROF_BEFORE 16
+#define CP__PROF_LEN (CP__PROF_BEFORE + 3 * 1440)
 
-static void cp__calib_emit(void *ctx, cp_sim_mtg_t *mt) {
-    cp__calib_t *c = ctx;
+typedef struct cp__prof {
+    double *p;
+    uint64_t n;
+} cp__prof_t;
+
+static void cp__prof_emit(void *ctx, cp_sim_mtg_t *mt) {
+    cp__prof_t *pr = ctx;
+    pr->n++;
     for (uint32_t i = 0; i < mt->n; i++) {
-        cp_ms_t j = mt->start + mt->parts[i].join - c->t0;
-        cp_ms_t l = mt->start + mt->parts[i].leave - c->t0;
-        /* present at boundary b*60000 when j <= b*60000 < l */
-        int64_t bj = j <= 0 ? 0 : (j + CP__MIN - 1) / CP__MIN;
-        int64_t bl = l <= 0 ? 0 : (l + CP__MIN - 1) / CP__MIN;
-        if (bj > c->nb)
-            bj = c->nb;
-        if (bl > c->nb)
-            bl = c->nb;
-        c->diff[bj]++;
-        c->diff[bl]--;
+        /* present at boundary b (minutes from the slot) when j <= b < l */
+        int64_t j = mt->start + mt->parts[i].join, l = mt->start + mt->parts[i].leave;
+        int64_t bj = j >= 0 ? (j + CP__MIN - 1) / CP__MIN : -((-j) / CP__MIN);
+        int64_t bl = l >= 0 ? (l + CP__MIN - 1) / CP__MIN : -((-l) / CP__MIN);
+        for (int64_t b = bj; b < bl; b++)
+            if (b + CP__PROF_BEFORE >= 0 && b + CP__PROF_BEFORE < CP__PROF_LEN)
+                pr->p[b + CP__PROF_BEFORE] += 1.0;
     }
     cp_sim_mtg_free(mt);
 }
@@ -534,24 +543,50 @@ double cp_sim_gen_scale(const cp_sim_model_t *model, const cp_mu_t cost[8], cp_m
     double target = model->users * model->peak_share;
     if (target <= 0)
         return 0;
-    /* Generate two days at a fixed rate and fixed seed; measure the
-     * busiest minute of the second (the first starts empty). */
-    const double s0 = 100.0;
-    cp_ms_t t0 = 0, t_end = 2 * CP__DAY;
-    cp__calib_t c = {.nb = 2 * 1440 + 1, .t0 = t0};
-    c.diff = cp_calloc((size_t)c.nb + 1, sizeof *c.diff);
+    /* The expected concurrency of a day is the arrival rate convolved with
+     * the mean presence profile of one meeting. Profiles come from many
+     * meetings drawn with a fixed seed, so the volume is a property of the
+     * model, not of one random day. Large meetings are left out (about 1%
+     * of participants at the default share). */
+    const int samples = 20000;
     cp_sim_model_t m = *model;
-    m.recurring_share = 0; /* series do not change volume; keep calibration cheap */
-    cp_sim_gen_t *g = cp_sim_gen_new(&m, cost, base, 0x63616c6962ULL, t0, t_end, s0);
-    while (cp_sim_gen_next(g) != CP_TIME_NONE)
-        cp_sim_gen_step(g, cp__calib_emit, &c);
-    cp_sim_gen_free(g);
-    int64_t run = 0, best = 0;
-    for (int64_t b = 0; b < c.nb; b++) {
-        run += c.diff[b];
-        if (b >= 1440 && run > best)
-            best = run;
+    m.recurring_share = 0;
+    m.large_share = 0;
+    cp_sim_gen_t *g = cp_sim_gen_new(&m, cost, base, 0x63616c6962ULL, -2 * CP__DAY, 2 * CP__DAY, 1);
+    cp__prof_t sched = {cp_calloc(CP__PROF_LEN, sizeof(double)), 0};
+    cp__prof_t adhoc = {cp_calloc(CP__PROF_LEN, sizeof(double)), 0};
+    for (int i = 0; i < samples; i++) {
+        cp__scheduled(g, 0, NULL, false, cp__prof_emit, &sched);
+        cp__adhoc(g, (cp_ms_t)cp_rng_below(&g->rng, CP__MIN), cp__prof_emit, &adhoc);
     }
-    cp_free(c.diff);
-    return best > 0 ? s0 * target / (double)best : 0;
+    cp_sim_gen_free(g);
+    double wsum = m.grid[0] + m.grid[1] + m.grid[2] + m.grid[3];
+    double *ra = cp_malloc(1440 * sizeof *ra), *rs = cp_malloc(1440 * sizeof *rs);
+    for (int mod = 0; mod < 1440; mod++) {
+        /* arrivals per unit scale: ad hoc each minute, scheduled on the grid */
+        double rate = cp_sim_model_day_curve(&m, mod) / peak;
+        ra[mod] = rate * m.adhoc_share / (double)adhoc.n;
+        rs[mod] = mod % 15 == 0 && wsum > 0 ? rate * (1 - m.adhoc_share) * 60.0 *
+                                                  m.grid[(mod % 60) / 15] / wsum / (double)sched.n
+                                            : 0;
+    }
+    double best = 0;
+    for (int b = 0; b < 1440; b++) {
+        double c = 0;
+        for (int k = -CP__PROF_LEN + CP__PROF_BEFORE + 1; k <= CP__PROF_BEFORE; k++) {
+            int slot = b + k; /* minutes of the day, wrapping: the day repeats */
+            int d = b - slot + CP__PROF_BEFORE;
+            if (d < 0 || d >= CP__PROF_LEN)
+                continue;
+            int mod = ((slot % 1440) + 1440) % 1440;
+            c += ra[mod] * adhoc.p[d] + rs[mod] * sched.p[d];
+        }
+        if (c > best)
+            best = c;
+    }
+    cp_free(ra);
+    cp_free(rs);
+    cp_free(sched.p);
+    cp_free(adhoc.p);
+    return best > 0 ? target / best : 0;
 }
