@@ -8,7 +8,8 @@
  * is checked against what the thread expects (201, 200 with the same server
  * for every join of a meeting, 204, ...); anything else is an error. At the
  * end each meeting's acknowledged state is written to the --acks file, one
- * line "id state server", for the caller to verify against the daemon.
+ * line "id state server participants", for the caller to verify against
+ * the daemon.
  *
  * --rate 0 runs flat out (to measure the maximum); otherwise requests are
  * paced to that many per second over all threads. Prints one JSON line. */
@@ -449,7 +450,8 @@ int main(int argc, char **argv) {
                 const lg_meeting_t *m = &ws[i].m[k];
                 if (!m->acked)
                     continue;
-                fprintf(f, "%s %s %s\n", m->id, states[m->state], m->server[0] ? m->server : "-");
+                fprintf(f, "%s %s %s %d\n", m->id, states[m->state],
+                        m->server[0] ? m->server : "-", __builtin_popcount(m->parts));
                 acked_meetings++;
             }
         if (fclose(f) != 0)
