@@ -75,6 +75,9 @@ bool cp_body_int(cp_call_t *c, const char *key, long long lo, long long hi, bool
 bool cp_body_time(cp_call_t *c, const char *key, cp_ms_t *out);
 /** Reads a modalities array into a bit set; absent gives 0. */
 bool cp_body_modalities(cp_call_t *c, const char *key, unsigned *out);
+/** Reads a meeting body (POST /v1/meetings, POST /v1/plan) into spec;
+ *  strings point into c->body. */
+bool cp_body_meeting(cp_call_t *c, bool need_organizer, cp_meeting_spec_t *spec);
 
 /* cp_api_render.c */
 void cp_render_server(cp_jw_t *w, const cp_engine_t *e, const cp_server_t *s);

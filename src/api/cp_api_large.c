@@ -37,28 +37,13 @@ void cp_reply_capacity(cp_call_t *c, const cp_meeting_spec_t *spec) {
 }
 
 void cp_h_plan(cp_call_t *c) {
-    static const char *const fields[] = {"id",  "organizer",  "subject", "start",
-                                         "end", "expected_participants", "modalities",
-                                         "pool", NULL};
-    const char *id, *organizer, *subject, *pool;
-    cp_ms_t start, end;
-    long long expected = 0;
-    bool has_expected;
-    unsigned mods;
-    if (!cp_body_parse(c, true) || !cp_body_only(c, fields) || !cp_body_id(c, "id", false, &id) ||
-        !cp_body_str(c, "organizer", false, 256, &organizer) ||
-        !cp_body_str(c, "subject", false, 1024, &subject) || !cp_body_time(c, "start", &start) ||
-        !cp_body_time(c, "end", &end) ||
-        !cp_body_int(c, "expected_participants", 1, 1000000, &has_expected, &expected) ||
-        !cp_body_modalities(c, "modalities", &mods) || !cp_body_id(c, "pool", false, &pool))
+    cp_meeting_spec_t spec;
+    if (!cp_body_meeting(c, false, &spec))
         return;
-    if (start != CP_TIME_NONE && end != CP_TIME_NONE && end <= start) {
+    if (spec.start != CP_TIME_NONE && spec.end != CP_TIME_NONE && spec.end <= spec.start) {
         cp_reply_error(c, 400, "invalid_field", "end must be after start");
         return;
     }
-    cp_meeting_spec_t spec = {.pool = pool, .start = start, .end = end,
-                              .expected = has_expected ? (uint32_t)expected : 0,
-                              .modalities = mods};
     cp_plan_t p;
     if (cp_engine_plan(c->api->engine, &spec, c->now, &p) != CP_OK) {
         cp_reply_error(c, 400, "invalid_field", "unknown pool: no server has been registered in it");

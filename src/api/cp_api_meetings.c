@@ -32,35 +32,40 @@ static void cp__gen_id(cp_api_t *api, char *out, size_t outlen, const char *pref
     snprintf(out, outlen, "%s%016llx", prefix, (unsigned long long)z);
 }
 
-void cp_h_meeting_create(cp_call_t *c) {
+bool cp_body_meeting(cp_call_t *c, bool need_organizer, cp_meeting_spec_t *spec) {
     static const char *const fields[] = {"id",  "organizer",  "subject", "start",
                                          "end", "expected_participants", "modalities",
                                          "pool", NULL};
-    const char *id, *organizer, *subject, *pool;
-    cp_ms_t start, end;
     long long expected = 0;
     bool has_expected;
-    unsigned mods;
-    if (!cp_body_parse(c, true) || !cp_body_only(c, fields) || !cp_body_id(c, "id", false, &id) ||
-        !cp_body_str(c, "organizer", true, 256, &organizer) ||
-        !cp_body_str(c, "subject", false, 1024, &subject) || !cp_body_time(c, "start", &start) ||
-        !cp_body_time(c, "end", &end) ||
+    memset(spec, 0, sizeof *spec);
+    if (!cp_body_parse(c, true) || !cp_body_only(c, fields) ||
+        !cp_body_id(c, "id", false, &spec->id) ||
+        !cp_body_str(c, "organizer", need_organizer, 256, &spec->organizer) ||
+        !cp_body_str(c, "subject", false, 1024, &spec->subject) ||
+        !cp_body_time(c, "start", &spec->start) || !cp_body_time(c, "end", &spec->end) ||
         !cp_body_int(c, "expected_participants", 1, 1000000, &has_expected, &expected) ||
-        !cp_body_modalities(c, "modalities", &mods) || !cp_body_id(c, "pool", false, &pool))
+        !cp_body_modalities(c, "modalities", &spec->modalities) ||
+        !cp_body_id(c, "pool", false, &spec->pool))
+        return false;
+    spec->expected = has_expected ? (uint32_t)expected : 0;
+    return true;
+}
+
+void cp_h_meeting_create(cp_call_t *c) {
+    cp_meeting_spec_t spec;
+    if (!cp_body_meeting(c, true, &spec))
         return;
     char gen[CP_ID_MAX + 1];
     cp_engine_t *e = c->api->engine;
-    if (id == NULL) {
+    if (spec.id == NULL) {
         do
             cp__gen_id(c->api, gen, sizeof gen, "m-");
         while (cp_engine_meeting(e, gen, strlen(gen)));
-        id = gen;
+        spec.id = gen;
     }
+    const char *id = spec.id;
     snprintf(c->id, sizeof c->id, "%s", id);
-    cp_meeting_spec_t spec = {.id = id, .organizer = organizer, .subject = subject, .pool = pool,
-                              .start = start, .end = end,
-                              .expected = has_expected ? (uint32_t)expected : 0,
-                              .modalities = mods};
     cp_meeting_t *m;
     const char *why;
     cp_status_t st = cp_engine_meeting_create(e, &spec, c->now, &m, &why);
