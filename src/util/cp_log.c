@@ -56,7 +56,7 @@ void cp_log(cp_log_level_t level, const char *msg, const char *kvfmt, ...) {
         va_end(ap);
     }
     cp_buf_putc(&cp__out, '\n');
-    if (level >= CP_LOG_WARN || cp__out.len > 64 * 1024)
+    if (level >= CP_LOG_ERROR || cp__out.len > 64 * 1024)
         cp_log_flush();
 }
 

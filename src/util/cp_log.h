@@ -3,8 +3,9 @@
  *   ts=2026-11-26T09:00:00.123Z level=info msg=placement meeting=m1 server=fe3 ...
  *
  * Lines are buffered and written once per event-loop iteration
- * (cp_log_flush), so a placement log line costs no system call of its own.
- * Warnings and errors are flushed at once. */
+ * (cp_log_flush), so a placement log line costs no system call of its own,
+ * even in a storm of refusals (logged as warnings). Errors are flushed at
+ * once. */
 #ifndef CP_LOG_H
 #define CP_LOG_H
 
