@@ -126,6 +126,7 @@ static void cp__aggregate(cp__dc_t *dc, cp_sim_result_t *out) {
         out->share_over_250 = o250 / g;
     }
     cp_sim_stats_ratios(&out->stats, ratio, imb, nb);
+    out->stats.minutes *= dc->pools; /* pool-minutes */
     out->pools = dc->pools;
     cp_free(ratio);
     cp_free(imb);

@@ -29,9 +29,10 @@ void cp_sim_report_table(cp_buf_t *b, const cp_sim_result_t *const *res, size_t 
     }
     if (n)
         cp_buf_printf(b,
-                      "busy minutes (pool utilization >= %.2f): %zu of %zu; peak pool "
+                      "busy %s (pool utilization >= %.2f): %zu of %zu; peak pool "
                       "utilization %.3f; hot = participants on servers above %.2f\n",
-                      CP_SIM_BUSY_UTIL, res[0]->stats.busy_minutes, res[0]->stats.minutes,
+                      res[0]->pools > 1 ? "pool-minutes" : "minutes", CP_SIM_BUSY_UTIL,
+                      res[0]->stats.busy_minutes, res[0]->stats.minutes,
                       res[0]->stats.pool_util_peak, CP_SIM_HOT_UTIL);
 }
 
