@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/cp_api_int.h"
+#include "api/cp_events.h"
 #include "util/base/cp_time.h"
 #include "util/cp_log.h"
 
@@ -87,6 +88,7 @@ void cp_h_meeting_update(cp_call_t *c) {
     u.subject = subject;
     const char *why;
     cp_status_t st = cp_engine_meeting_update(c->api->engine, m, &u, c->now, &why);
+    cp_events_meeting_update(c->now, m->id, &u, st);
     switch (st) {
     case CP_OK: break;
     case CP_E_CONFLICT:
