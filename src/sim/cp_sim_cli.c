@@ -222,11 +222,19 @@ static int cp__policies(const char *spec, int *out, size_t *n) {
     return 0;
 }
 
+/* Progress of a datacenter run: which policy, how many of its pools. */
+typedef struct cp__dcprog {
+    cp_progress_t *p;
+    size_t policy, npolicies;
+    const char *name;
+} cp__dcprog_t;
+
 static void cp__dc_progress(void *ctx, unsigned done, unsigned total) {
-    cp_progress_t *p = ctx;
-    char label[64];
-    snprintf(label, sizeof label, "pools %u/%u", done, total);
-    cp_progress_update(p, total ? (double)done / (double)total : 1.0, label);
+    cp__dcprog_t *d = ctx;
+    char label[96];
+    snprintf(label, sizeof label, "%s: pools %u/%u", d->name, done, total);
+    double f = total ? (double)done / (double)total : 1.0;
+    cp_progress_update(d->p, ((double)d->policy + f) / (double)d->npolicies, label);
 }
 
 typedef struct cp__csv {
@@ -311,8 +319,9 @@ int cp_sim_main(int argc, char **argv) {
                 scale = ro.scale = cp_sim_result(probe)->scale;
                 cp_sim_free(probe);
             }
+            cp__dcprog_t dp = {&prog, i, npol, cp_sim_policy_name(pols[i])};
             cp_sim_dc_run(&model, &ro, (unsigned)o.pools, (unsigned)o.threads, &dcres[i],
-                          cp__dc_progress, &prog);
+                          cp__dc_progress, &dp);
             res[i] = &dcres[i];
             continue;
         }

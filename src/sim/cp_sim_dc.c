@@ -149,7 +149,13 @@ void cp_sim_dc_run(const cp_sim_model_t *model, const cp_sim_opts_t *opts, unsig
         if (pthread_create(&tid[started], NULL, cp__worker, &dc) == 0)
             started++;
     if (started == 0) {
-        cp__worker(&dc); /* no extra threads: do it all here */
+        /* no extra threads: do it all here, reporting after each pool */
+        for (unsigned k = 0; k < pools; k++) {
+            cp__run_pool(&dc, k);
+            atomic_fetch_add(&dc.done, 1);
+            if (progress)
+                progress(ctx, k + 1, pools);
+        }
     } else {
         /* This thread only reports progress while the workers run. */
         while (atomic_load(&dc.done) < pools) {
