@@ -19,15 +19,30 @@ echo "\$ $BUILD/bench/bench_sim"
 "$ROOT/$BUILD/bench/bench_sim"
 echo
 
+# run_timed OUTFILE CMD...: runs CMD, writes "wall_seconds peak_rss_kb" (the
+# child's own peak, from getrusage) to OUTFILE.
+run_timed() {
+    out=$1
+    shift
+    python3 - "$out" "$@" <<'PY'
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+subprocess.run(sys.argv[2:], check=True)
+wall = time.monotonic() - t0
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+open(sys.argv[1], "w").write("%.3f %d\n" % (wall, rss))
+PY
+}
+
 # One pool-day, for meetings per pool and the one-pool memory footprint.
 cmd1="$BUILD/confpool sim --model lync2013 --servers 12 --duration 1d --seed 1 --no-plots --no-csv --quiet --out \$TMP"
-/usr/bin/time -f "%e %M" -o "$OUT/t1" "$BIN" sim --model lync2013 --servers 12 --duration 1d \
+run_timed "$OUT/t1" "$BIN" sim --model lync2013 --servers 12 --duration 1d \
     --seed 1 --no-plots --no-csv --quiet --out "$OUT/one"
 per_pool=$(python3 -c "import json;print(json.load(open('$OUT/one/summary.json'))['workload']['occurrences'])")
 read -r wall1 rss1 < "$OUT/t1"
 pools=$(( (10000000 + per_pool - 1) / per_pool ))
 cmd2="$BUILD/confpool sim --model lync2013 --servers 12 --pools $pools --threads $THREADS --duration 1d --seed 1 --no-plots --quiet --out \$TMP"
-/usr/bin/time -f "%e %M" -o "$OUT/t2" "$BIN" sim --model lync2013 --servers 12 --pools "$pools" \
+run_timed "$OUT/t2" "$BIN" sim --model lync2013 --servers 12 --pools "$pools" \
     --threads "$THREADS" --duration 1d --seed 1 --no-plots --quiet --out "$OUT/dc"
 read -r wall2 rss2 < "$OUT/t2"
 total=$(python3 -c "import json;print(json.load(open('$OUT/dc/summary.json'))['workload']['occurrences'])")

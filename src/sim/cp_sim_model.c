@@ -450,6 +450,10 @@ static void cp__dump_dur(cp_buf_t *b, double minutes) {
     double s = minutes * 60.0;
     if (fabs(s - round(s)) > 1e-6)
         cp_buf_printf(b, "%.0fms", s * 1000.0);
+    else if (s > 0 && fmod(round(s), 86400.0) == 0)
+        cp_buf_printf(b, "%.0fd", s / 86400.0);
+    else if (s > 0 && fmod(round(s), 3600.0) == 0)
+        cp_buf_printf(b, "%.0fh", s / 3600.0);
     else if (fmod(round(s), 60.0) == 0)
         cp_buf_printf(b, "%.0fm", s / 60.0);
     else
