@@ -28,6 +28,7 @@ void cp_engine_config_defaults(cp_engine_config_t *cfg) {
     cfg->retain_ended = 30LL * 86400 * 1000;
     cfg->report_timeout = 30 * 1000;
     cfg->plan_large = true;
+    cfg->learn_attendance = true;
     cfg->plan_duration = 3600 * 1000;
     cfg->hold_after_start = 900 * 1000;
     cfg->policy = CP_POLICY_LEAST_UTILIZATION;

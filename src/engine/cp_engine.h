@@ -32,6 +32,8 @@ typedef struct cp_engine_config {
     double join_below;        /* joins admitted while util after < this (0.95) */
     uint32_t retry_after;     /* seconds suggested on refusal (15) */
     cp_ms_t ramp_up;          /* expected size counts in full this long (15 min) */
+    bool learn_attendance;    /* scale expected sizes by what the pool's meetings
+                                 turned out to be (on) */
     /* meetings */
     uint32_t default_size;    /* expected_participants when not given (5) */
     uint32_t large_threshold; /* expected size that makes a meeting large (250) */
@@ -85,6 +87,12 @@ struct cp_pool {
      * holds everything longer): the default planning lead */
     uint32_t durations[49];
     uint32_t ndurations;
+    /* attendance learnt from ended activations (see cp_load.c) */
+    double att_log;      /* mean log(peak units / expected units), given sizes */
+    double att_factor;   /* exp(att_log) */
+    uint32_t att_n;
+    double adhoc_units;  /* mean peak units of meet-now meetings (milli-units) */
+    uint32_t adhoc_n;
 };
 
 struct cp_server {
@@ -119,6 +127,10 @@ struct cp_server {
     cp_leg_t *hosted; /* legs of active meetings on this server (intrusive list) */
     cp_meeting_t **holds; /* scheduled large meetings planned on this server */
     uint32_t nholds, holds_cap;
+    /* other load by hour of day (UTC), the highest seen in that hour on
+     * the last day it was seen: the planner's forecast for a later time */
+    cp_mu_t other_by_hour[24];
+    int32_t other_day[24]; /* day number of that sample, 0: none */
     int32_t journal_idx;
 };
 
@@ -127,6 +139,7 @@ struct cp_server {
  * each meant for `cap` participants. */
 struct cp_leg {
     cp_server_t *server;     /* NULL when the leg is not in use */
+    cp_mu_t observed;        /* its participants' load (without the base) */
     cp_meeting_t *meeting;
     uint32_t participants;   /* observed on this server */
     uint32_t joined;         /* participant ids routed to this leg */
@@ -150,7 +163,7 @@ typedef struct cp_plan {
     cp_ms_t suggested_start; /* nearest start that fits, when impossible */
     cp_mu_t load;            /* the load it reserves */
     uint32_t cascade_servers; /* servers it will span, when it cascades */
-    char reason[192];
+    char reason[256];
 } cp_plan_t;
 
 struct cp_meeting {
@@ -171,10 +184,12 @@ struct cp_meeting {
     cp_ms_t ended;       /* when it became ended */
     cp_ms_t empty_since; /* while active with nobody in it */
     cp_ms_t last_active; /* last deactivation */
-    uint32_t expected;   /* expected_participants given at scheduling */
+    uint32_t expected;   /* expected_participants (default_size if not given) */
+    bool expected_given; /* the scheduler gave it */
     uint32_t peak;       /* highest participant count over all activations */
     uint32_t prior_peak; /* peak of earlier activations, fixed at activation */
     cp_mu_t predicted;   /* sum of its legs' predictions while active */
+    cp_mu_t peak_units;  /* highest observed participant load of this activation */
     uint64_t seq;        /* creation order; list cursor */
     char rehomed_from[CP_ID_MAX + 1]; /* last server it was moved away from, or "" */
     cp_plan_t *plan;     /* large meetings with a start: their plan */
@@ -411,6 +426,7 @@ typedef struct cp_meeting_rec {
     unsigned modalities;
     uint64_t seq;
     const char *rehomed_from; /* NULL if never moved */
+    bool expected_given;
     /* Legs of a cascaded meeting, "server/cap/participants" joined by ','
      * ("-" for a slot not in use); NULL for an ordinary meeting. */
     const char *legs;

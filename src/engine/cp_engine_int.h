@@ -103,6 +103,13 @@ cp_mu_t cp__leg_predict(const cp_engine_t *e, const cp_leg_t *leg, uint32_t part
 /** The expected participants of m: given at scheduling, or the peak of its
  *  earlier activations if larger. */
 uint32_t cp__expected_size(const cp_meeting_t *m);
+/** A leg's observed participant load, without the meeting base. */
+cp_mu_t cp__leg_observed(const cp_engine_t *e, const cp_leg_t *leg);
+/** Learns from an ending activation of m (see cp_load.c). */
+void cp__learn_attendance(const cp_engine_t *e, cp_meeting_t *m);
+/** The other load s is forecast to carry over [from, until). */
+cp_mu_t cp__other_forecast(const cp_engine_t *e, const cp_server_t *s, cp_ms_t from,
+                           cp_ms_t until);
 /** Adds delta to s's conference load and keeps placement order. */
 void cp__server_add_load(cp_engine_t *e, cp_server_t *s, cp_mu_t delta);
 /** True while m is young enough for its expected size to count in full. */

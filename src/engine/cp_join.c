@@ -120,6 +120,7 @@ static cp_status_t cp__activate(cp_engine_t *e, cp_meeting_t *m, const char *pid
     uint32_t old_prior = m->prior_peak;
     m->activated = e->now;
     m->prior_peak = m->peak;
+    m->peak_units = 0;
     m->state = CP_MEETING_ACTIVE; /* so the legs' predictions count */
     out->policy = p->policy;
     cp_mu_t L = cp__leg_predict(e, &m->leg0, 1, e->cost[mods], 1);

@@ -76,6 +76,16 @@ void cp__leg_reload(cp_engine_t *e, cp_leg_t *leg) {
     leg->predicted = p;
     m->predicted += delta;
     cp__server_add_load(e, leg->server, delta);
+    /* the meeting's observed participant load, for attendance learning */
+    leg->observed = cp__leg_observed(e, leg);
+    cp_mu_t total = 0;
+    for (uint32_t i = 0; i < cp_meeting_nlegs(m); i++) {
+        const cp_leg_t *l = cp_meeting_leg(m, i);
+        if (l->server)
+            total += l->observed;
+    }
+    if (total > m->peak_units)
+        m->peak_units = total;
 }
 
 void cp__meeting_reload(cp_engine_t *e, cp_meeting_t *m) {

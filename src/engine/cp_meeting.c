@@ -81,6 +81,7 @@ cp_status_t cp_engine_meeting_create(cp_engine_t *e, const cp_meeting_spec_t *sp
     m->created = e->now;
     m->activated = m->ended = m->empty_since = m->last_active = CP_TIME_NONE;
     m->expected = expected;
+    m->expected_given = spec->expected != 0;
     m->modalities = (uint8_t)mods;
     m->state = CP_MEETING_SCHEDULED;
     m->seq = ++e->meeting_seq;
@@ -172,6 +173,8 @@ cp_status_t cp_engine_meeting_update(cp_engine_t *e, cp_meeting_t *m,
     m->start = start;
     m->end = end;
     m->expected = expected;
+    if (u->has_expected)
+        m->expected_given = u->expected != 0;
     if (u->has_subject) {
         cp_free(m->subject);
         m->subject = cp_strdup(u->subject);
@@ -186,8 +189,11 @@ cp_status_t cp_engine_meeting_update(cp_engine_t *e, cp_meeting_t *m,
 
 /* Takes m off every server and forgets who was in it. */
 static void cp__release(cp_engine_t *e, cp_meeting_t *m) {
-    if (m->state == CP_MEETING_ACTIVE && m->activated != CP_TIME_NONE)
+    if (m->state == CP_MEETING_ACTIVE && m->activated != CP_TIME_NONE) {
         cp__pool_record_duration(m->pool, e->now - m->activated);
+        cp__learn_attendance(e, m);
+    }
+    m->peak_units = 0;
     if (m->pset.len)
         cp__journal_part(e, CP_J_PART_CLEAR, m, NULL, 0, 0, 0);
     cp__legs_clear(e, m);
@@ -325,6 +331,7 @@ void cp_meeting_to_rec(const cp_meeting_t *m, cp_meeting_rec_t *r, char *legs, s
     r->modalities = m->modalities;
     r->seq = m->seq;
     r->rehomed_from = m->rehomed_from[0] ? m->rehomed_from : NULL;
+    r->expected_given = m->expected_given;
     const cp_plan_t *p = m->plan;
     r->plan_status = p ? p->status : CP_PLAN_NONE;
     r->plan_host = p && p->host_id[0] ? p->host_id : NULL;
@@ -392,6 +399,7 @@ cp_meeting_t *cp__meeting_restore(cp_engine_t *e, const cp_meeting_rec_t *r) {
     m->empty_since = r->empty_since;
     m->last_active = r->last_active;
     m->expected = r->expected;
+    m->expected_given = r->expected_given;
     m->peak = r->peak;
     m->prior_peak = r->prior_peak;
     m->modalities = (uint8_t)(r->modalities & CP_MOD_ALL ? r->modalities & CP_MOD_ALL : CP_MOD_AUDIO);

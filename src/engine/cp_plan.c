@@ -183,7 +183,8 @@ static cp_server_t *cp__choose(const cp_engine_t *e, const cp__ask_t *a, cp_ms_t
         cp_server_t *s = a->pool->servers[i];
         if (!cp__usable(s))
             continue;
-        cp_mu_t base = s->other_load + cp__promised(s, hold_from, busy_until, a->self);
+        cp_mu_t other = cp__other_forecast(e, s, start, busy_until);
+        cp_mu_t base = other + cp__promised(s, hold_from, busy_until, a->self);
         cp_ms_t from = hold_from > e->now ? start : e->now;
         cp_ms_t t = cp__room_at(e, s, base, a->load, from, a->lead);
         if (t == CP_TIME_NONE)
@@ -202,13 +203,16 @@ static cp_server_t *cp__choose(const cp_engine_t *e, const cp__ask_t *a, cp_ms_t
     return best;
 }
 
-/* The most a single server of p could ever take (room with no meetings). */
-static cp_mu_t cp__max_room(const cp_pool_t *p) {
+/* The most a single server of p could take over the meeting's window
+ * (room with no meetings, beside its forecast other load). */
+static cp_mu_t cp__max_room(const cp_engine_t *e, const cp_pool_t *p, cp_ms_t from,
+                            cp_ms_t until) {
     cp_mu_t best = 0;
     for (size_t i = 0; i < p->nservers; i++) {
         const cp_server_t *s = p->servers[i];
-        if (cp__usable(s) && s->new_limit - s->other_load > best)
-            best = s->new_limit - s->other_load;
+        cp_mu_t room = s->new_limit - cp__other_forecast(e, s, from, until);
+        if (cp__usable(s) && room > best)
+            best = room;
     }
     return best;
 }
@@ -248,10 +252,10 @@ static void cp__plan(const cp_engine_t *e, const cp__ask_t *a, cp_plan_t *out) {
         }
         return;
     }
-    cp_mu_t room = cp__max_room(a->pool);
+    cp_mu_t room = cp__max_room(e, a->pool, a->start, a->busy_until);
     if (room < a->load) {
         if (a->own->cascade) {
-            cp_mu_t own_room = cp__max_room(a->own);
+            cp_mu_t own_room = cp__max_room(e, a->own, a->start, a->busy_until);
             out->status = CP_PLAN_OK;
             out->cascade_servers =
                 own_room > 0 ? (uint32_t)((a->load + own_room - 1) / own_room) : 0;
@@ -261,7 +265,8 @@ static void cp__plan(const cp_engine_t *e, const cp__ask_t *a, cp_plan_t *out) {
         } else {
             out->status = CP_PLAN_IMPOSSIBLE;
             snprintf(out->reason, sizeof out->reason,
-                     "needs %lld load units; the roomiest server of pool %s can take %lld",
+                     "needs %lld units; beside its forecast other load the roomiest server "
+                     "of pool %s can take %lld",
                      (long long)(a->load / CP_MU_PER_UNIT), a->pool->name,
                      (long long)(room / CP_MU_PER_UNIT));
         }

@@ -30,6 +30,7 @@ cp_pool_t *cp_engine_pool_ensure(cp_engine_t *e, const char *name) {
     memcpy(p->name, name, n);
     p->name[n] = '\0';
     p->policy = e->cfg.policy;
+    p->att_factor = 1.0;
     if (e->npools == e->pools_cap) {
         e->pools_cap = e->pools_cap ? e->pools_cap * 2 : 4;
         e->pools = cp_reallocarray(e->pools, e->pools_cap, sizeof *e->pools);

@@ -198,6 +198,46 @@ cp_status_t cp_engine_server_remove(cp_engine_t *e, cp_server_t *s, bool force, 
     return CP_OK;
 }
 
+/* ---- other load by hour of day ------------------------------------------------ */
+
+#define CP__HOUR ((cp_ms_t)3600 * 1000)
+#define CP__DAY (24 * CP__HOUR)
+
+static int32_t cp__day(cp_ms_t t) { return (int32_t)(t / CP__DAY) + 1; /* 0 means none */ }
+static int cp__hour(cp_ms_t t) { return (int)((t % CP__DAY + CP__DAY) % CP__DAY / CP__HOUR); }
+
+/* Keeps the highest other load of each hour of the day, per day. */
+static void cp__other_sample(cp_engine_t *e, cp_server_t *s) {
+    int h = cp__hour(e->now);
+    int32_t d = cp__day(e->now);
+    if (s->other_day[h] != d) {
+        s->other_day[h] = d;
+        s->other_by_hour[h] = s->other_load;
+    } else if (s->other_load > s->other_by_hour[h]) {
+        s->other_by_hour[h] = s->other_load;
+    }
+}
+
+cp_mu_t cp__other_forecast(const cp_engine_t *e, const cp_server_t *s, cp_ms_t from,
+                           cp_ms_t until) {
+    /* Hours seen within the last week stand for the same hours ahead; for
+     * hours not seen, the load of now. */
+    cp_mu_t best = 0;
+    bool any = false;
+    int32_t today = cp__day(e->now);
+    if (until <= from)
+        until = from + 1;
+    for (cp_ms_t t = from - from % CP__HOUR; t < until && t < from + CP__DAY; t += CP__HOUR) {
+        int h = cp__hour(t);
+        if (s->other_day[h] && today - s->other_day[h] <= 7) {
+            if (!any || s->other_by_hour[h] > best)
+                best = s->other_by_hour[h];
+            any = true;
+        }
+    }
+    return any ? best : s->other_load;
+}
+
 cp_status_t cp_engine_server_report(cp_engine_t *e, cp_server_t *s, const cp_report_t *r,
                                     cp_ms_t now) {
     cp__run_timers(e, now);
@@ -230,6 +270,8 @@ cp_status_t cp_engine_server_report(cp_engine_t *e, cp_server_t *s, const cp_rep
     }
     if (r->has_cpu)
         s->cpu = r->cpu;
+    if (r->has_other_load || r->has_cpu)
+        cp__other_sample(e, s);
     s->last_report = e->now;
     cp__pool_load_changed(e, s);
     cp__server_timer_update(e, s);

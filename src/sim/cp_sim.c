@@ -224,6 +224,7 @@ cp_sim_t *cp_sim_new(const cp_sim_model_t *model, const cp_sim_opts_t *opts) {
     if (opts->policy == CP_SIM_CLAIRVOYANT) {
         cfg.policy = CP_POLICY_LEAST_UTILIZATION;
         cfg.ramp_up = 400LL * 1440 * CP__MIN; /* the expected (true) peak counts all along */
+        cfg.learn_attendance = false;         /* ... as given: it is the truth */
     } else {
         cfg.policy = (cp_policy_t)opts->policy;
     }

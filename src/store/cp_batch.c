@@ -197,6 +197,7 @@ void cp_batch_meeting(cp_batch_t *b, const cp_meeting_rec_t *r) {
         .plan_suggested_start = r->plan_suggested_start,
         .plan_load = r->plan_load,
         .plan_cascade_servers = r->plan_cascade_servers,
+        .expected_given = r->expected_given,
     };
     cp__push(b, &op);
 }

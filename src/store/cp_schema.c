@@ -92,6 +92,9 @@ static const char *const cp__steps[] = {
     "ALTER TABLE meetings ADD COLUMN plan_suggested_start INTEGER;"
     "ALTER TABLE meetings ADD COLUMN plan_load INTEGER;"
     "ALTER TABLE meetings ADD COLUMN plan_cascade_servers INTEGER;",
+    /* 4: attendance learning tells a given expected size from the default. */
+    "ALTER TABLE meetings ADD COLUMN expected_given INTEGER NOT NULL DEFAULT 1"
+    "  CHECK (expected_given = 0 OR expected_given = 1);",
 };
 
 _Static_assert(sizeof cp__steps / sizeof cp__steps[0] == CP_SCHEMA_VERSION,

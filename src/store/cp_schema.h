@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 
 /** The schema version this binary writes. */
-#define CP_SCHEMA_VERSION 3
+#define CP_SCHEMA_VERSION 4
 
 /** PRAGMA application_id of a confpool database ("CPOL"). */
 #define CP_SCHEMA_APP_ID 0x43504F4C

@@ -65,9 +65,9 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
         " created, activated, ended, empty_since, last_active, expected, peak, prior_peak,"
         " participants, modalities, rehomed_from, legs, plan_status, plan_host, plan_reason,"
         " plan_hold_from, plan_hold_until, plan_busy_until, plan_lead, plan_free_at,"
-        " plan_suggested_start, plan_load, plan_cascade_servers)"
+        " plan_suggested_start, plan_load, plan_cascade_servers, expected_given)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)"
         " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, organizer = excluded.organizer,"
         " subject = excluded.subject, pool = excluded.pool, state = excluded.state,"
         " server = excluded.server, start = excluded.start, \"end\" = excluded.\"end\","
@@ -81,7 +81,8 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
         " plan_hold_until = excluded.plan_hold_until, plan_busy_until = excluded.plan_busy_until,"
         " plan_lead = excluded.plan_lead, plan_free_at = excluded.plan_free_at,"
         " plan_suggested_start = excluded.plan_suggested_start, plan_load = excluded.plan_load,"
-        " plan_cascade_servers = excluded.plan_cascade_servers",
+        " plan_cascade_servers = excluded.plan_cascade_servers,"
+        " expected_given = excluded.expected_given",
     [CP__MEETING_DEL] = "DELETE FROM meetings WHERE id = ?1",
     [CP__PART_PUT] = "INSERT INTO participants (meeting, participant, modalities, leg)"
                      " VALUES (?1, ?2, ?3, ?4)"
@@ -98,7 +99,7 @@ static const char *const cp__sql[CP__STMT_COUNT] = {
         " activated, ended, empty_since, last_active, expected, peak, prior_peak,"
         " participants, modalities, rehomed_from, legs, plan_status, plan_host, plan_reason,"
         " plan_hold_from, plan_hold_until, plan_busy_until, plan_lead, plan_free_at,"
-        " plan_suggested_start, plan_load, plan_cascade_servers"
+        " plan_suggested_start, plan_load, plan_cascade_servers, expected_given"
         " FROM meetings ORDER BY seq",
     [CP__LOAD_PARTS] = "SELECT meeting, participant, modalities, leg FROM participants"
                        " ORDER BY meeting, participant",
@@ -223,6 +224,7 @@ static void cp__bind_meeting(cp__binder_t *b, const cp_meeting_rec_t *r) {
     cp__time(b, 30, r->plan_suggested_start);
     cp__int(b, 31, r->plan_load);
     cp__int(b, 32, r->plan_cascade_servers);
+    cp__int(b, 33, r->expected_given ? 1 : 0);
 }
 
 /* ---- commit ----------------------------------------------------------------- */
@@ -374,6 +376,7 @@ static int cp__row_meeting(sqlite3_stmt *st, cp_meeting_rec_t *r, char *err, siz
         .plan_suggested_start = cp__col_time(st, 29),
         .plan_load = sqlite3_column_int64(st, 30),
         .plan_cascade_servers = (uint32_t)sqlite3_column_int64(st, 31),
+        .expected_given = sqlite3_column_int64(st, 32) != 0,
     };
     const char *state = cp__col_text(st, 5), *plan = cp__col_text(st, 21);
     if (!state || !cp_meeting_state_parse(state, &r->state))

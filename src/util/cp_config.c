@@ -175,6 +175,9 @@ int cp_config_set(cp_config_t *cfg, const char *section, const char *key, const 
     } else if (KEY("load", "ramp_up")) {
         if (!cp__dur(value, &e->ramp_up))
             return cp__bad(err, errlen, section, key, "expected a duration");
+    } else if (KEY("load", "learn_attendance")) {
+        if (!cp__flag(value, &e->learn_attendance))
+            return cp__bad(err, errlen, section, key, "expected 0 or 1");
     } else if (KEY("load", "retry_after")) {
         if (!cp__uint(value, 1, 86400, &u))
             return cp__bad(err, errlen, section, key, "expected seconds between 1 and 86400");

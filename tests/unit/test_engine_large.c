@@ -305,6 +305,34 @@ static void large_pool_hosts_large_meetings(void **state) {
     cp_engine_free(e);
 }
 
+static void plan_forecasts_the_hosts_other_load_at_its_time(void **state) {
+    (void)state;
+    /* Night reports show little other load, yesterday's midday reports much
+     * more: a plan for midday must count the midday load. */
+    cp_engine_t *e = fx_large_engine(false, false);
+    cp_server_t *a = fx_server(e, "a", 1250, NULL, T0);
+    cp_ms_t day0 = T0 - T0 % (86400 * 1000LL) + 86400 * 1000LL; /* the day after T0 */
+    cp_ms_t noon = day0 + 13 * 3600 * 1000LL;
+    cp_report_t r = {.has_other_load = true, .other_load = U(175)};
+    cp_engine_server_report(e, a, &r, noon);
+    r.other_load = U(50);
+    cp_engine_server_report(e, a, &r, noon + 12 * 3600 * 1000LL); /* at night */
+    /* 286 people with sharing (3 units each): 860 units; 860 + 175 > 1000 */
+    cp_meeting_spec_t spec = {.id = "m", .organizer = "o", .start = noon + 86400 * 1000LL,
+                              .end = noon + 86400 * 1000LL + MIN(60), .expected = 286,
+                              .modalities = CP_MOD_AUDIO | CP_MOD_SHARING};
+    cp_plan_t p;
+    assert_int_equal(cp_engine_plan(e, &spec, noon + 12 * 3600 * 1000LL + 1, &p), CP_OK);
+    assert_int_equal(p.status, CP_PLAN_IMPOSSIBLE);
+    assert_non_null(strstr(p.reason, "forecast other load"));
+    /* a night meeting of that size fits */
+    spec.start = noon + 86400 * 1000LL + 12 * 3600 * 1000LL;
+    spec.end = spec.start + MIN(60);
+    assert_int_equal(cp_engine_plan(e, &spec, noon + 12 * 3600 * 1000LL + 1, &p), CP_OK);
+    assert_int_equal(p.status, CP_PLAN_OK);
+    cp_engine_free(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plan_holds_its_host_from_start_minus_lead),
@@ -316,6 +344,7 @@ int main(void) {
         cmocka_unit_test(lead_follows_observed_durations),
         cmocka_unit_test(cascade_spreads_3000_over_the_fewest_servers),
         cmocka_unit_test(large_pool_hosts_large_meetings),
+        cmocka_unit_test(plan_forecasts_the_hosts_other_load_at_its_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

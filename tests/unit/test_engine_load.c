@@ -119,6 +119,85 @@ static void cpu_report_derives_other_load(void **state) {
     cp_engine_free(e);
 }
 
+/* Runs n meetings of `expected` (0: meet-now) that peak at `people`. */
+static void fx_history(cp_engine_t *e, int n, uint32_t expected, int people, cp_ms_t *t) {
+    static int serial;
+    for (int i = 0; i < n; i++) {
+        char id[24], pid[16];
+        snprintf(id, sizeof id, "h%d", serial++);
+        cp_meeting_t *m = fx_meeting(e, id, expected, 0, *t);
+        for (int p = 0; p < people; p++) {
+            snprintf(pid, sizeof pid, "p%d", p);
+            fx_join_ok(e, m, pid, *t);
+        }
+        *t += SEC(1800);
+        cp_engine_meeting_end(e, m, *t);
+    }
+}
+
+static void expected_sizes_learn_attendance(void **state) {
+    (void)state;
+    cp_engine_t *e = fx_engine();
+    fx_server(e, "fe1", 1000, NULL, T0);
+    cp_ms_t t = T0;
+    /* 19 meetings invited 10 and attended by 5: not enough to learn yet */
+    fx_history(e, 19, 10, 5, &t);
+    cp_meeting_t *m = fx_meeting(e, "probe1", 10, 0, t);
+    fx_join_ok(e, m, "x", t);
+    assert_int_equal(m->predicted, U(2 + 10));
+    cp_engine_meeting_end(e, m, t);
+    /* the 20th (and probe1, which had 1 of 10) teach the pool */
+    fx_history(e, 5, 10, 5, &t);
+    m = fx_meeting(e, "probe2", 10, 0, t);
+    fx_join_ok(e, m, "x", t);
+    cp_pool_t *p = cp_engine_pool(e, "default");
+    assert_true(p->att_n >= 20);
+    assert_true(p->att_factor > 0.4 && p->att_factor < 0.5);
+    /* 2 + 10 x factor: about 6.6, not 12 */
+    assert_true(m->predicted > U(6) && m->predicted < U(7));
+    cp_engine_meeting_end(e, m, t);
+    /* meet-now meetings learn their own typical peak (3 people) */
+    fx_history(e, 25, 0, 3, &t);
+    m = fx_meeting(e, "adhoc", 0, 0, t);
+    fx_join_ok(e, m, "x", t);
+    assert_int_equal(m->predicted, U(2 + 3));
+    /* a meeting's own earlier peak stays a floor */
+    cp_meeting_t *r = fx_meeting(e, "recurring", 10, 0, t);
+    char pid[16];
+    for (int i = 0; i < 9; i++) {
+        snprintf(pid, sizeof pid, "r%d", i);
+        fx_join_ok(e, r, pid, t);
+    }
+    for (int i = 0; i < 9; i++) {
+        snprintf(pid, sizeof pid, "r%d", i);
+        cp_engine_leave(e, r, pid, strlen(pid), t + 1);
+    }
+    cp_engine_advance(e, t + SEC(120));
+    assert_int_equal(r->state, CP_MEETING_SCHEDULED);
+    fx_join_ok(e, r, "again", t + SEC(200));
+    assert_int_equal(r->predicted, U(2 + 9));
+    /* large meetings keep their given size */
+    cp_meeting_t *big = fx_meeting(e, "big", 300, 0, t + SEC(300));
+    fx_join_ok(e, big, "x", t + SEC(300));
+    assert_int_equal(big->predicted, U(2 + 300));
+    cp_engine_free(e);
+}
+
+static void learning_can_be_switched_off(void **state) {
+    (void)state;
+    cp_engine_config_t cfg;
+    cp_engine_config_defaults(&cfg);
+    cfg.learn_attendance = false;
+    cp_engine_t *e = cp_engine_new(&cfg);
+    fx_server(e, "fe1", 1000, NULL, T0);
+    cp_ms_t t = T0;
+    fx_history(e, 30, 10, 5, &t);
+    cp_meeting_t *m = fx_meeting(e, "probe", 10, 0, t);
+    fx_join_ok(e, m, "x", t);
+    assert_int_equal(m->predicted, U(2 + 10));
+    cp_engine_free(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cost_of_modalities_follows_config),
@@ -128,6 +207,8 @@ int main(void) {
         cmocka_unit_test(peak_of_earlier_activation_raises_expected),
         cmocka_unit_test(report_sets_other_load_and_counts),
         cmocka_unit_test(cpu_report_derives_other_load),
+        cmocka_unit_test(expected_sizes_learn_attendance),
+        cmocka_unit_test(learning_can_be_switched_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

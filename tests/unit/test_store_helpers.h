@@ -223,6 +223,7 @@ static inline void cp_test_assert_meeting_eq(const cp_meeting_rec_t *a,
     assert_true(a->plan_suggested_start == b->plan_suggested_start);
     assert_true(a->plan_load == b->plan_load);
     assert_true(a->plan_cascade_servers == b->plan_cascade_servers);
+    assert_true(a->expected_given == b->expected_given);
 }
 
 /* ---- sample records ---------------------------------------------------------- */

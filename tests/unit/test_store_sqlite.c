@@ -104,7 +104,7 @@ static void every_meeting_field_round_trips(void **state) {
         .plan_reason = "planned host fe-02 had no room", .plan_hold_from = 1764144000000,
         .plan_hold_until = 1764148500000, .plan_busy_until = 1764151200000,
         .plan_lead = 3600000, .plan_free_at = 1764147600000, .plan_suggested_start = 1,
-        .plan_load = 1002000, .plan_cascade_servers = 3,
+        .plan_load = 1002000, .plan_cascade_servers = 3, .expected_given = true,
     };
     cp_meeting_rec_t bare = cp_test_meeting("m-bare", 6); /* NULL strings, NONE times */
     bare.state = CP_MEETING_ENDED, bare.created = CP_TIME_NONE, bare.expected = 0;
