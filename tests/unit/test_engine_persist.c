@@ -13,7 +13,7 @@ typedef struct mem_db {
     int nservers;
     cp_meeting_rec_t meetings[MAXROWS];
     char mids[MAXROWS][72], morg[MAXROWS][72], mpool[MAXROWS][72], msrv[MAXROWS][72];
-    char mlegs[MAXROWS][512], mphost[MAXROWS][72], mpreason[MAXROWS][200];
+    char mlegs[MAXROWS][512], mphost[MAXROWS][72], mpreason[MAXROWS][260];
     int nmeetings;
     char parts[MAXROWS][2][72];
     unsigned pmods[MAXROWS], plegs[MAXROWS];
@@ -74,7 +74,7 @@ static void on_meeting(void *ctx, const cp_meeting_rec_t *r) {
     snprintf(db->mlegs[i], sizeof db->mlegs[i], "%s", r->legs ? r->legs : "");
     db->meetings[i].legs = r->legs ? db->mlegs[i] : NULL;
     snprintf(db->mphost[i], 72, "%s", r->plan_host ? r->plan_host : "");
-    snprintf(db->mpreason[i], 200, "%s", r->plan_reason ? r->plan_reason : "");
+    snprintf(db->mpreason[i], 260, "%s", r->plan_reason ? r->plan_reason : "");
     db->meetings[i].plan_host = r->plan_host ? db->mphost[i] : NULL;
     db->meetings[i].plan_reason = r->plan_reason ? db->mpreason[i] : NULL;
     strcat(db->log, "M");
