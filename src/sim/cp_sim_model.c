@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cp_sim_model_engine.h"
 #include "util/base/cp_alloc.h"
 #include "util/base/cp_buf.h"
 #include "util/base/cp_time.h"
-#include "util/cp_config.h"
 
 /* ---- the built-in model ------------------------------------------------------ */
 
@@ -298,18 +298,8 @@ int cp_sim_model_set(cp_sim_model_t *m, const char *section, const char *key, co
             return cp__set_key(m, &cp__keys[i], value, err, errlen);
     if (strncmp(section, "server.", 7) == 0)
         return cp__add_server(m, section + 7, key, value, err, errlen);
-    if (strcmp(section, "load") == 0 || strcmp(section, "meetings") == 0 ||
-        strcmp(section, "servers") == 0 || strcmp(section, "pool") == 0) {
-        /* The engine's own keys, parsed exactly as confpool.ini parses them. */
-        cp_config_t cfg;
-        cp_config_defaults(&cfg);
-        cfg.engine = m->engine;
-        int rc = cp_config_set(&cfg, section, key, value, err, errlen);
-        if (rc == 0)
-            m->engine = cfg.engine;
-        cp_config_free(&cfg);
-        return rc;
-    }
+    if (cp_sim_model_engine_key(section, key))
+        return cp_sim_model_engine_set(&m->engine, section, key, value, err, errlen);
     return cp__fail(err, errlen, section, key, "unknown section or key");
 }
 
@@ -488,6 +478,7 @@ void cp_sim_model_dump(const cp_sim_model_t *m, cp_buf_t *b) {
         cp_buf_printf(b, "\n[server.%s]\ncapacity = %.10g\nother_scale = %.10g\n",
                       m->server_list[i].id, m->server_list[i].capacity,
                       m->server_list[i].other_scale);
+    cp_sim_model_engine_dump(&m->engine, b);
 }
 
 double cp_sim_model_day_curve(const cp_sim_model_t *m, double minute_of_day) {

@@ -170,6 +170,17 @@ static void model_file_and_overrides(void **state) {
     assert_int_equal(cp_sim_model_set_kv(&m, "day.hourly=1,2", err, sizeof err), -1);
     assert_int_equal(cp_sim_model_set_kv(&m, "nodot", err, sizeof err), -1);
     assert_int_equal(cp_sim_model_set_kv(&m, "load.bogus=1", err, sizeof err), -1);
+    /* [large] holds the workload's keys and the engine's planner keys */
+    assert_int_equal(cp_sim_model_set_kv(&m, "large.share=0.001", err, sizeof err), 0);
+    assert_float_equal(m.large_share, 0.001, 0);
+    assert_int_equal(cp_sim_model_set_kv(&m, "large.plan=0", err, sizeof err), 0);
+    assert_false(m.engine.plan_large);
+    assert_int_equal(cp_sim_model_set_kv(&m, "large.lead=90m", err, sizeof err), 0);
+    assert_int_equal(m.engine.plan_lead, 90 * 60000);
+    assert_int_equal(cp_sim_model_set_kv(&m, "large.plan=7", err, sizeof err), -1);
+    assert_non_null(strstr(err, "[large] plan"));
+    assert_int_equal(cp_sim_model_set_kv(&m, "large.bogus=1", err, sizeof err), -1);
+    assert_int_equal(cp_sim_model_set_kv(&m, "load.learn_attendance=0", err, sizeof err), 0);
     /* the dump reads back to the same model */
     cp_buf_t b = CP_BUF_INIT;
     cp_sim_model_dump(&m, &b);
@@ -182,6 +193,12 @@ static void model_file_and_overrides(void **state) {
     cp_sim_model_dump(&back, &b2);
     assert_int_equal(b.len, b2.len);
     assert_memory_equal(b.data, b2.data, b.len);
+    /* ... engine settings included */
+    assert_int_equal(back.engine.ramp_up, 5 * 60000);
+    assert_false(back.engine.plan_large);
+    assert_int_equal(back.engine.plan_lead, 90 * 60000);
+    assert_false(back.engine.learn_attendance);
+    assert_int_equal(back.engine.hold_after_start, m.engine.hold_after_start);
     cp_buf_free(&b);
     cp_buf_free(&b2);
     cp_sim_model_free(&back);
