@@ -189,7 +189,8 @@ static void cp__add_servers(cp_sim_t *s) {
             cp_server_spec_t spec = {.id = s->sid[i], .address = s->sid[i],
                                      .capacity = s->cap[i]};
             bool created;
-            cp_engine_server_put(s->eng[k], &spec, s->t0, &s->esrv[k * n + i], &created);
+            cp_engine_server_put(s->eng[k], &spec, cp__sim_feed_since(s), &s->esrv[k * n + i],
+                                 &created);
         }
     }
 }
@@ -237,6 +238,7 @@ cp_sim_t *cp_sim_new(const cp_sim_model_t *model, const cp_sim_opts_t *opts) {
     s->base = cfg.meeting_base;
 
     cp__add_servers(s);
+    cp__sim_feed_history(s);
     s->big_threshold = s->max_cap / 20;
     cp_sim_metrics_init(&s->metrics, s->ns, opts->keep_servers);
     cp__sim_feed_init(s);

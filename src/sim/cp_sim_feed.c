@@ -7,7 +7,14 @@
  * non-conferencing load; in `cpu` mode its total CPU, from which each
  * engine infers other load as CPU minus the conference load it predicts
  * itself: with several distributor instances, the other instances'
- * meetings show up there, as stale as the report. */
+ * meetings show up there, as stale as the report.
+ *
+ * Before the run the servers have already been reporting for `history`
+ * (a day by default): the engines start with the other load of each hour
+ * of the day before, which the large-meeting planner forecasts from, as in
+ * a daemon that has been running. Without it, a meeting booked at the
+ * start of a one-day run (large meetings are booked a day ahead) would be
+ * planned against the other load of midnight. */
 #include "sim/cp_sim_int.h"
 
 #include <math.h>
@@ -56,6 +63,26 @@ static cp_ms_t cp__compute_next(const cp_sim_t *s) {
 }
 
 cp_ms_t cp__sim_feed_next(const cp_sim_t *s) { return s->rep_next; }
+
+cp_ms_t cp__sim_feed_since(const cp_sim_t *s) {
+    if (s->model.report_mode == CP_SIM_REPORT_NONE)
+        return s->t0;
+    return s->t0 - (cp_ms_t)llround(s->model.report_history * 60000.0);
+}
+
+void cp__sim_feed_history(cp_sim_t *s) {
+    bool cpu = s->model.report_mode == CP_SIM_REPORT_CPU;
+    for (cp_ms_t t = cp__sim_feed_since(s); t < s->t0; t += 60000) {
+        for (size_t i = 0; i < s->ns; i++) {
+            cp_mu_t other = cp_sim_other_load(s, i, t);
+            double u = (double)other / (double)s->cap[i];
+            cp_report_t r = {.has_cpu = cpu, .cpu = cpu ? (u > 1 ? 1 : u) : 0,
+                             .has_other_load = !cpu, .other_load = cpu ? 0 : other};
+            for (unsigned k = 0; k < s->ninst; k++)
+                cp_engine_server_report(s->eng[k], s->esrv[k * s->ns + i], &r, t);
+        }
+    }
+}
 
 static void cp__snapshot(cp_sim_t *s) {
     const cp_sim_model_t *m = &s->model;

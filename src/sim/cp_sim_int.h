@@ -99,6 +99,12 @@ void cp__sim_meeting_admit(cp_sim_t *s, cp_sim_mtg_t *m);
 
 /* cp_sim_feed.c */
 void cp__sim_feed_init(cp_sim_t *s);
+/** When the servers start reporting: [report] history before the run. */
+cp_ms_t cp__sim_feed_since(const cp_sim_t *s);
+/** Gives the engines the servers' reports of that history (other load,
+ *  once a minute, before any meeting), as a daemon that has been running
+ *  has seen them; they are not counted in the result. */
+void cp__sim_feed_history(cp_sim_t *s);
 void cp__sim_feed_free(cp_sim_t *s);
 /** Next snapshot or delivery time, or CP_TIME_NONE. */
 cp_ms_t cp__sim_feed_next(const cp_sim_t *s);

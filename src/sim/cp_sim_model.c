@@ -55,6 +55,7 @@ void cp_sim_model_lync2013(cp_sim_model_t *m) {
     m->servers = 12;
     m->capacity = 1250;
     m->report_interval = 10.0 / 60, m->report_staleness = 2.0 / 60;
+    m->report_history = 1440;
     m->report_mode = CP_SIM_REPORT_OTHER;
     m->report_meetings = false;
     m->instances = 1;
@@ -129,6 +130,7 @@ static const cp__key_t cp__keys[] = {
     {"topology", "capacity", K_NUM, F(capacity), 0.001, 1e9, 0},
     {"report", "interval", K_DUR, F(report_interval), 0.0001, 1440, 0},
     {"report", "staleness", K_DUR, F(report_staleness), 0, 1440, 0},
+    {"report", "history", K_DUR, F(report_history), 0, 10080, 0},
     {"report", "mode", K_MODE, F(report_mode), 0, 0, 0},
     {"report", "meetings", K_BOOL, F(report_meetings), 0, 0, 0},
     {"report", "instances", K_UINT, F(instances), 1, 64, 0},

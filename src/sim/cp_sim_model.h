@@ -70,7 +70,8 @@ typedef struct cp_sim_model {
     cp_sim_server_spec_t *server_list; /* explicit servers ([server.ID]), or NULL */
     size_t nserver_list;
     /* [report] */
-    double report_interval, report_staleness; /* seconds */
+    double report_interval, report_staleness; /* minutes */
+    double report_history; /* minutes of reports (other load only) before the run */
     cp_sim_report_mode_t report_mode;
     bool report_meetings; /* reports carry participant counts per meeting */
     unsigned instances;   /* distributor instances sharing reports */
