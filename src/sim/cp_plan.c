@@ -6,9 +6,9 @@
  *                 ordinary meetings; large meetings are reported apart,
  *                 since room for them is planned, not bought by the pool
  *   plan meeting  whether a meeting of --size people fits at --at on an
- *                 ordinary simulated day: where the engine puts (or plans)
- *                 it, how many joins it refuses, how hot its host gets,
- *                 over --seeds days */
+ *                 ordinary simulated day (cp_plan_meeting.c)
+ *
+ * This file parses the command line and runs `plan size`. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -17,12 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cp_sim.h"
+#include "sim/cp_plan_int.h"
 #include "sim/cp_sim_cli.h"
 #include "sim/cp_sim_dc.h"
-#include "sim/cp_sim_dist.h"
 #include "util/base/cp_alloc.h"
-#include "util/base/cp_rng.h"
 #include "util/base/cp_time.h"
 
 #define CP__MIN 60000LL
@@ -38,24 +36,8 @@ static void cp__usage(FILE *f) {
             "                          [--audio-only SHARE]\n");
 }
 
-typedef struct cp__args {
-    const char *model;
-    const char **sets;
-    size_t nsets;
-    int policy;
-    unsigned seeds, threads;
-    uint64_t seed;
-    cp_ms_t duration;
-    double users, max_refused, audio_only;
-    long servers;
-    bool include_large;
-    uint32_t size;
-    const char *at;
-    cp_ms_t length, notice;
-    unsigned mods;
-} cp__args_t;
 
-static int cp__parse(int argc, char **argv, cp__args_t *a) {
+static int cp__parse(int argc, char **argv, cp__plan_args_t *a) {
     enum { O_SET = 256, O_USERS, O_MAXREF, O_SEEDS, O_INCL, O_THREADS, O_SIZE, O_AT, O_LENGTH,
            O_NOTICE, O_AUDIO, O_MODS };
     static const struct option opts[] = {
@@ -202,7 +184,7 @@ static int cp__parse(int argc, char **argv, cp__args_t *a) {
     return 0;
 }
 
-static int cp__model(const cp__args_t *a, cp_sim_model_t *m) {
+int cp__plan_model(const cp__plan_args_t *a, cp_sim_model_t *m) {
     char err[512];
     if (cp_sim_model_load(m, a->model, err, sizeof err) != 0) {
         fprintf(stderr, "confpool plan: %s\n", err);
@@ -232,7 +214,7 @@ typedef struct cp__trial {
     uint64_t large_total, large_hosted;
 } cp__trial_t;
 
-static void cp__try(const cp__args_t *a, const cp_sim_model_t *base, double scale, unsigned n,
+static void cp__try(const cp__plan_args_t *a, const cp_sim_model_t *base, double scale, unsigned n,
                     cp__trial_t *t) {
     cp_sim_model_t m;
     cp_sim_model_copy(&m, base);
@@ -259,13 +241,13 @@ static void cp__try(const cp__args_t *a, const cp_sim_model_t *base, double scal
     cp_sim_model_free(&m);
 }
 
-static int cp__size(const cp__args_t *a) {
+static int cp__size(const cp__plan_args_t *a) {
     if (a->users <= 0) {
         fprintf(stderr, "confpool plan size: --users is required\n");
         return 2;
     }
     cp_sim_model_t m;
-    if (cp__model(a, &m) != 0)
+    if (cp__plan_model(a, &m) != 0)
         return 2;
     cp_sim_opts_t o;
     cp_sim_opts_defaults(&o);
@@ -333,189 +315,13 @@ static int cp__size(const cp__args_t *a) {
     return 0;
 }
 
-/* ---- plan meeting ------------------------------------------------------------------- */
-
-/* "10:00" (time of day on the simulated day) or an RFC 3339 time. */
-static bool cp__parse_at(const char *s, cp_ms_t t0, cp_ms_t *out) {
-    unsigned h, mi;
-    char tail;
-    if (sscanf(s, "%u:%u%c", &h, &mi, &tail) == 2 && h < 24 && mi < 60) {
-        *out = t0 + ((cp_ms_t)h * 60 + mi) * CP__MIN;
-        return true;
-    }
-    return cp_time_parse(s, strlen(s), out);
-}
-
-/* The meeting asked about: `size` people who join over the first minutes
- * as the model's participants do, for `length`. */
-static cp_sim_mtg_t *cp__meeting(const cp__args_t *a, const cp_sim_model_t *m, cp_sim_t *s,
-                                 cp_ms_t start, uint64_t seed) {
-    cp_mu_t cost[8], base;
-    cp_sim_costs(s, cost, &base);
-    cp_rng_t rng;
-    cp_rng_seed(&rng, seed ^ 0x706c616eULL);
-    cp_sim_mtg_t *mt = cp_sim_mtg_alloc(a->size);
-    mt->kind = CP_SIM_LARGE;
-    mt->flags = CP_SIM_F_CREATE | CP_SIM_F_END;
-    mt->mods = (uint8_t)(a->mods ? a->mods : CP_MOD_AUDIO);
-    mt->start = mt->sched_start = start;
-    mt->sched_end = start + a->length;
-    mt->create = start - a->notice;
-    mt->expected = a->size;
-    double D = (double)a->length / 60000.0;
-    double audio_only = a->audio_only >= 0 ? a->audio_only : m->large_audio_only;
-    for (uint32_t i = 0; i < a->size; i++) {
-        double u = cp_rng_unit(&rng), j;
-        if (u < m->early_share)
-            j = -cp_dist_uniform(&rng, 0, m->early_window);
-        else if (u < m->early_share + m->late_share)
-            j = cp_dist_uniform(&rng, 3, D / 2 > 3 ? D / 2 : 3);
-        else
-            j = cp_dist_exp(&rng, m->ontime_mean);
-        double l = cp_rng_unit(&rng) < m->leave_early_share
-                       ? cp_dist_uniform(&rng, (j > 0 ? j : 0) + 1, D > j + 1 ? D : j + 2)
-                       : D + m->leave_spread * cp_dist_normal(&rng);
-        if (l < j + 0.5)
-            l = j + 0.5;
-        mt->parts[i].join = (int32_t)llround(j * 60000.0);
-        mt->parts[i].leave = (int32_t)llround(l * 60000.0);
-        mt->parts[i].mods = cp_rng_unit(&rng) < audio_only ? CP_MOD_AUDIO : mt->mods;
-    }
-    cp_sim_mtg_finish(mt, cost, base);
-    return mt;
-}
-
-typedef struct cp__day {
-    bool hosted;
-    uint32_t admitted, refused;
-    char server[CP_ID_MAX + 1], plan[16], plan_host[CP_ID_MAX + 1];
-    double host_peak, others_peak;
-} cp__day_t;
-
-static void cp__one_day(const cp__args_t *a, const cp_sim_model_t *m, double scale, cp_ms_t at,
-                        unsigned k, cp__day_t *d) {
-    cp_sim_opts_t o;
-    cp_sim_opts_defaults(&o);
-    o.policy = a->policy;
-    o.seed = cp_sim_dc_seed(a->seed, k);
-    o.scale = scale;
-    memset(d, 0, sizeof *d);
-    cp_sim_t *s = cp_sim_new(m, &o);
-    cp_sim_mtg_t *mt = cp__meeting(a, m, s, at, o.seed);
-    cp_sim_inject(s, mt); /* owned by the simulator from here; not processed yet */
-    char eid[sizeof mt->eid];
-    memcpy(eid, mt->eid, sizeof eid);
-    /* Run to the start, then minute by minute through the meeting, noting
-     * how hot its host and the other servers get. */
-    cp_sim_run(s, at);
-    cp_engine_t *e = cp_sim_engine(s, 0);
-    size_t ns = cp_sim_server_count(s);
-    for (cp_ms_t t = at; t < at + a->length && t < cp_sim_end(s); t += CP__MIN) {
-        cp_sim_run(s, t + CP__MIN);
-        cp_meeting_t *em = cp_engine_meeting(e, eid, strlen(eid));
-        const char *host = em && em->state == CP_MEETING_ACTIVE && em->server ? em->server->id
-                                                                             : NULL;
-        for (size_t i = 0; i < ns; i++) {
-            double u = (double)cp_sim_server_load(s, i) / (double)cp_sim_server_capacity(s, i);
-            if (host && strcmp(host, cp_sim_server_id(s, i)) == 0) {
-                if (u > d->host_peak)
-                    d->host_peak = u;
-            } else if (u > d->others_peak) {
-                d->others_peak = u;
-            }
-        }
-    }
-    while (cp_sim_run(s, cp_sim_end(s)))
-        ;
-    const cp_sim_result_t *r = cp_sim_result(s);
-    for (size_t i = 0; i < r->nlarge; i++) {
-        const cp_sim_large_t *l = &r->large[i];
-        if (strcmp(l->id, eid) != 0)
-            continue;
-        d->hosted = l->server[0] != '\0';
-        d->admitted = l->admitted;
-        d->refused = l->refused;
-        memcpy(d->server, l->server, sizeof d->server);
-        memcpy(d->plan, l->plan_status, sizeof d->plan);
-        memcpy(d->plan_host, l->plan_host, sizeof d->plan_host);
-    }
-    cp_sim_free(s);
-}
-
-static int cp__meeting_cmd(const cp__args_t *a) {
-    if (a->size == 0 || a->at == NULL) {
-        fprintf(stderr, "confpool plan meeting: --size and --at are required\n");
-        return 2;
-    }
-    cp_sim_model_t m;
-    if (cp__model(a, &m) != 0)
-        return 2;
-    cp_sim_opts_t o;
-    cp_sim_opts_defaults(&o);
-    cp_ms_t at;
-    if (!cp__parse_at(a->at, o.t0, &at) || at < o.t0 || at >= o.t0 + o.duration) {
-        fprintf(stderr, "confpool plan meeting: --at must be HH:MM or a time on the simulated "
-                        "day\n");
-        cp_sim_model_free(&m);
-        return 2;
-    }
-    cp_sim_t *probe = cp_sim_new(&m, &o);
-    double scale = cp_sim_result(probe)->scale;
-    size_t ns = cp_sim_server_count(probe);
-    cp_sim_free(probe);
-    char ts[CP_TIME_STRLEN];
-    cp_time_format(at, ts);
-    printf("plan meeting: %u people at %s (%lld min), model %s, %zu servers, %s, %u simulated "
-           "day(s)\n",
-           a->size, ts, (long long)(a->length / CP__MIN), m.name, ns,
-           cp_sim_policy_name(a->policy), a->seeds);
-    printf("%5s  %-8s  %-10s  %-8s  %9s  %8s  %9s  %11s\n", "day", "fits", "plan", "server",
-           "admitted", "refused", "host peak", "others peak");
-    unsigned fits = 0, refused_days = 0, hot_days = 0;
-    double host_max = 0, others_max = 0;
-    char common[CP_ID_MAX + 1] = "";
-    unsigned common_n = 0;
-    cp__day_t *days = cp_calloc(a->seeds, sizeof *days);
-    for (unsigned k = 0; k < a->seeds; k++) {
-        cp__day_t *d = &days[k];
-        cp__one_day(a, &m, scale, at, k, d);
-        bool ok = d->hosted && d->refused == 0;
-        fits += ok;
-        refused_days += d->refused > 0;
-        hot_days += d->host_peak > 0.90;
-        if (d->host_peak > host_max)
-            host_max = d->host_peak;
-        if (d->others_peak > others_max)
-            others_max = d->others_peak;
-        printf("%5u  %-8s  %-10s  %-8s  %9u  %8u  %9.3f  %11.3f\n", k + 1, ok ? "yes" : "no",
-               d->plan[0] ? d->plan : "-", d->server[0] ? d->server : "-", d->admitted,
-               d->refused, d->host_peak, d->others_peak);
-        unsigned same = 0;
-        for (unsigned j = 0; j <= k; j++)
-            same += strcmp(days[j].server, d->server) == 0 && d->server[0];
-        if (same > common_n) {
-            common_n = same;
-            memcpy(common, d->server, sizeof common);
-        }
-    }
-    printf("answer: fits on %u of %u days", fits, a->seeds);
-    if (common[0])
-        printf("; most often on %s (%u days)", common, common_n);
-    printf("; risk: joins refused on %u days, host above 0.90 on %u days; host peak %.3f, "
-           "other servers' peak %.3f\n",
-           refused_days, hot_days, host_max, others_max);
-    cp_free(days);
-    cp_sim_model_free(&m);
-    return fits == a->seeds ? 0 : 1;
-}
-
 int cp_plan_main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cp__usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     const char *what = argv[1];
-    cp__args_t a;
+    cp__plan_args_t a;
     if (cp__parse(argc - 1, argv + 1, &a) != 0) {
         cp_free(a.sets);
         return 2;
@@ -524,7 +330,7 @@ int cp_plan_main(int argc, char **argv) {
     if (strcmp(what, "size") == 0)
         rc = cp__size(&a);
     else if (strcmp(what, "meeting") == 0)
-        rc = cp__meeting_cmd(&a);
+        rc = cp__plan_meeting(&a);
     else {
         fprintf(stderr, "confpool plan: unknown question '%s' (size or meeting)\n", what);
         rc = 2;

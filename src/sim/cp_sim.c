@@ -139,6 +139,8 @@ cp_mu_t cp_sim_server_capacity(const cp_sim_t *s, size_t i) { return s->cap[i]; 
 
 void cp__sim_peak_check(cp_sim_t *s, size_t srv) {
     double u = (double)(cp__sim_other_now(s, srv) + s->conf[srv]) / (double)s->cap[srv];
+    if (u > s->peak[srv])
+        s->peak[srv] = u;
     if (u > s->res.peak_util) {
         s->res.peak_util = u;
         s->res.peak_server = srv;
@@ -157,6 +159,7 @@ static void cp__add_servers(cp_sim_t *s) {
     s->conf = cp_calloc(n, sizeof *s->conf);
     s->parts = cp_calloc(n, sizeof *s->parts);
     s->mtgs = cp_calloc(n, sizeof *s->mtgs);
+    s->peak = cp_calloc(n, sizeof *s->peak);
     s->other_factor = cp_calloc(n, sizeof *s->other_factor);
     s->other_a = cp_calloc(n, sizeof *s->other_a);
     s->other_b = cp_calloc(n, sizeof *s->other_b);
@@ -268,6 +271,7 @@ void cp_sim_free(cp_sim_t *s) {
     cp_free(s->conf);
     cp_free(s->parts);
     cp_free(s->mtgs);
+    cp_free(s->peak);
     cp_free(s->other_factor);
     cp_free(s->other_a);
     cp_free(s->other_b);
@@ -416,6 +420,7 @@ const cp_sim_result_t *cp_sim_result(const cp_sim_t *s) { return &s->res; }
 const cp_sim_metrics_t *cp_sim_metrics(const cp_sim_t *s) { return &s->metrics; }
 size_t cp_sim_server_count(const cp_sim_t *s) { return s->ns; }
 const char *cp_sim_server_id(const cp_sim_t *s, size_t i) { return s->sid[i]; }
+double cp_sim_server_peak(const cp_sim_t *s, size_t i) { return s->peak[i]; }
 cp_engine_t *cp_sim_engine(const cp_sim_t *s, unsigned k) {
     return k < s->ninst ? s->eng[k] : NULL;
 }

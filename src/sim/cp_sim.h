@@ -126,5 +126,8 @@ cp_mu_t cp_sim_other_load(const cp_sim_t *s, size_t i, cp_ms_t t);
 cp_mu_t cp_sim_server_load(const cp_sim_t *s, size_t i);
 /** Capacity of server i. */
 cp_mu_t cp_sim_server_capacity(const cp_sim_t *s, size_t i);
+/** Highest true utilization of server i so far (checked at every join and
+ *  every minute, like the result's peak_util). */
+double cp_sim_server_peak(const cp_sim_t *s, size_t i);
 
 #endif

@@ -34,6 +34,7 @@ struct cp_sim {
     char (*sid)[CP_ID_MAX + 1];
     cp_mu_t *cap, *conf, max_cap, min_cap;
     uint32_t *parts, *mtgs;
+    double *peak; /* highest true utilization of each server so far */
     double *other_factor;
     cp_mu_t *other_a, *other_b; /* true other load at the last and next minute */
     cp_ms_t other_at;

@@ -158,6 +158,19 @@ def test_plan_answers():
           r.stdout, r.stderr)
     r = sim("plan", "meeting", "--size", "50")
     check(r.returncode == 2, "plan meeting needs --at", r.stderr)
+    # A meeting that fits only on a nearly empty server, with and without
+    # the planner ([large] keys reach the engine through --set).
+    big = ["plan", "meeting", "--size", "1000", "--at", "10:00", "--modalities", "audio",
+           "--seeds", "2", "--set", "topology.capacity=1750", "--set", "large.lead=90m"]
+    r = sim(*big)
+    check(r.returncode == 0 and "planning on" in r.stdout and
+          "admitted 2000 of 2000 participants (100.0%)" in r.stdout, "planned room", r.stdout)
+    rows = [l.split() for l in r.stdout.splitlines() if l.split()[:1] in (["1"], ["2"])]
+    check(len(rows) == 2 and all(x[2] == "ok" and x[3] == "hosted" and x[5] == "90m"
+                                 for x in rows), "plan ok, hosted, 90 min lead", rows)
+    r = sim(*big, "--set", "large.plan=0")
+    check(r.returncode == 1 and "planning off" in r.stdout and
+          "admitted 0 of 2000 participants" in r.stdout, "no room without planning", r.stdout)
 
 
 if __name__ == "__main__":
