@@ -97,6 +97,8 @@ static void cp__engine_config(cp_jw_t *w, const cp_engine_config_t *c) {
     cp__exact(w, "join_below", c->join_below);
     cp__int(w, "retry_after", c->retry_after);
     cp__int(w, "ramp_up", c->ramp_up);
+    cp_jw_key(w, "learn_attendance");
+    cp_jw_bool(w, c->learn_attendance);
     cp__int(w, "default_size", c->default_size);
     cp__int(w, "large_threshold", c->large_threshold);
     cp__int(w, "idle_grace", c->idle_grace);

@@ -188,6 +188,7 @@ static void cp__start(cp_replay_t *r, json_t *o) {
         c.join_below = cp__d(en, "join_below", c.join_below);
         c.retry_after = (uint32_t)cp__i0(en, "retry_after", c.retry_after);
         c.ramp_up = cp__i0(en, "ramp_up", c.ramp_up);
+        c.learn_attendance = cp__b(en, "learn_attendance", c.learn_attendance);
         c.default_size = (uint32_t)cp__i0(en, "default_size", c.default_size);
         c.large_threshold = (uint32_t)cp__i0(en, "large_threshold", c.large_threshold);
         c.idle_grace = cp__i0(en, "idle_grace", c.idle_grace);

@@ -24,8 +24,10 @@ def sim(*args, timeout=300):
 def test_replay_reproduces_daemon_placements():
     work = tempfile.mkdtemp(prefix="confpool-sim-")
     events = os.path.join(work, "events.jsonl")
+    # Attendance learning off in the daemon: the replay must take that from
+    # the trace's start line, not from its own defaults.
     cfg = ("[log]\nevents = %s\n[pool.rnd]\npolicy = random\n[pool.p2]\npolicy = power_of_two\n"
-           % events)
+           "[load]\nlearn_attendance = 0\n" % events)
     rnd = random.Random(11)
     answers = []  # (meeting, participant, status code, server) as the daemon replied
     with Daemon(config=cfg) as d:
@@ -36,6 +38,18 @@ def test_replay_reproduces_daemon_placements():
                 sid = "%s-fe%d" % (pool, i)
                 c.add_server(sid, capacity=40 + 15 * i, pool=None if pool == "default" else pool)
                 pools[pool].append(sid)
+        # Meetings that turn out far smaller than announced: an engine that
+        # learns attendance would from here on reserve less for expected
+        # sizes, and place differently from this daemon.
+        for i in range(25):
+            mid = "small%d" % i
+            c.schedule(mid, expected_participants=9)
+            for p in range(2):
+                r = c.join(mid, "p%d" % p)
+                code = r.error_code() if r.status != 200 else "ok"
+                answers.append((mid, "p%d" % p, code, (r.json or {}).get("server", {}).get("id")
+                                if r.status == 200 else None))
+            c.post("/v1/meetings/%s/end" % mid)
         live = []
         n = 120 if SANITIZED else 240
         for i in range(n):
@@ -74,6 +88,8 @@ def test_replay_reproduces_daemon_placements():
           refused, len(answers))
     lines = [json.loads(l) for l in open(events)]
     check(lines[0]["ev"] == "start" and lines[0]["engine"]["seed"], "header with engine and seed",
+          lines[0])
+    check(lines[0]["engine"]["learn_attendance"] is False, "header with attendance learning",
           lines[0])
     check(sum(1 for l in lines if l["ev"] == "join") == len(answers), "every join logged")
     placements = os.path.join(work, "placements.jsonl")
