@@ -47,6 +47,15 @@ wrk_run() {
     printf '%-36s %10s req/s  p50 %-9s p99 %-9s %s\n' "$label" "$rps" "$p50" "$p99" \
         "${non2xx:+non-2xx/3xx: $non2xx}"
     echo "    \$ $cmd"
+    # The same load from one wrk thread: with two wrk threads on one core
+    # they preempt each other and every server's p99 shows the scheduler's
+    # 4 ms slice, not its own latency.
+    $CLI wrk -t1 -c64 -d5s --latency ${script:+-s "$script"} "$url" > "$OUT/$name.t1.txt" 2>&1
+    t1rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/$name.t1.txt")
+    t1p50=$(awk '/^ +50%/ {print $2}' "$OUT/$name.t1.txt")
+    t1p99=$(awk '/^ +99%/ {print $2}' "$OUT/$name.t1.txt")
+    echo "$t1rps $t1p50 $t1p99" > "$OUT/$name.t1"
+    printf '  %-34s %10s req/s  p50 %-9s p99 %-9s (wrk -t1, 5s)\n' "" "$t1rps" "$t1p50" "$t1p99"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -144,7 +153,7 @@ for name in redirect join_repeat join_new create; do
 done
 printf 'RESULT http'
 for name in nginx_1 redirect join_repeat join_new create; do
-    printf ' %s=%s' "$name" "$(tr ' ' '/' < "$OUT/$name")"
+    printf ' %s=%s t1=%s' "$name" "$(tr ' ' '/' < "$OUT/$name")" "$(tr ' ' '/' < "$OUT/$name.t1")"
 done
 echo
 echo
