@@ -199,3 +199,34 @@ int cp_cli_dispatch(const char *group, const cp_cli_verb_t *verbs, int argc, cha
     cp_cli_print_common_usage(f);
     return f == stdout ? CP_CLI_OK : CP_CLI_USAGE;
 }
+
+int cp_cli_object_call(cp_cli_t *cli, const char *method, const char *collection, const char *id,
+                       const char *suffix, const json_t *body, const char *done,
+                       void (*print)(const json_t *obj)) {
+    cp_buf_t path = CP_BUF_INIT;
+    cp_buf_puts(&path, collection);
+    cp_cli_path_escape(&path, id);
+    cp_buf_puts(&path, suffix);
+    cp_cli_resp_t r;
+    int rc = cp_cli_request(cli, method, path.data, body, &r);
+    cp_buf_free(&path);
+    if (rc)
+        return rc;
+    if (r.status >= 300) {
+        rc = cp_cli_api_error(cli, &r);
+    } else if (cli->json) {
+        if (r.body.len)
+            cp_cli_print_raw(&r);
+        else
+            printf("{}\n");
+    } else {
+        if (done)
+            printf("%s %s\n", id, done);
+        if (json_is_object(r.json))
+            print(r.json);
+        else if (!done)
+            printf("%s done\n", id);
+    }
+    cp_cli_resp_free(&r);
+    return rc;
+}

@@ -67,6 +67,13 @@ double cp_cli_num(const json_t *obj, const char *key);
 const char *cp_cli_fmt_num(double v, char *buf, size_t n);
 /** Appends s to b with URL percent-encoding of everything but ids' bytes. */
 void cp_cli_path_escape(cp_buf_t *b, const char *s);
+/** Runs method on COLLECTION/{id}SUFFIX (e.g. "/v1/servers/", "fe1",
+ *  "/drain") with an optional JSON body. On success prints the reply: raw
+ *  with --json; else "ID DONE" when done is given, then the object through
+ *  print, or "ID done" when there is neither. Returns the exit code. */
+int cp_cli_object_call(cp_cli_t *cli, const char *method, const char *collection, const char *id,
+                       const char *suffix, const json_t *body, const char *done,
+                       void (*print)(const json_t *obj));
 /** Prints the common flags for a usage text. */
 void cp_cli_print_common_usage(FILE *f);
 

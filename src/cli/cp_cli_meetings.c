@@ -61,30 +61,8 @@ static void cp__print_meeting(const json_t *m) {
 /* GET/POST/DELETE on /v1/meetings/{id}[suffix]. */
 static int cp__meeting_call(cp_cli_t *cli, const char *method, const char *id, const char *suffix,
                             const char *done) {
-    cp_buf_t path = CP_BUF_INIT;
-    cp_buf_puts(&path, "/v1/meetings/");
-    cp_cli_path_escape(&path, id);
-    cp_buf_puts(&path, suffix);
-    cp_cli_resp_t r;
-    int rc = cp_cli_request(cli, method, path.data, NULL, &r);
-    cp_buf_free(&path);
-    if (rc)
-        return rc;
-    if (r.status >= 300) {
-        rc = cp_cli_api_error(cli, &r);
-    } else if (cli->json) {
-        if (r.body.len)
-            cp_cli_print_raw(&r);
-        else
-            printf("{}\n");
-    } else {
-        if (done)
-            printf("%s %s\n", id, done);
-        if (json_is_object(r.json))
-            cp__print_meeting(r.json);
-    }
-    cp_cli_resp_free(&r);
-    return rc;
+    return cp_cli_object_call(cli, method, "/v1/meetings/", id, suffix, NULL, done,
+                              cp__print_meeting);
 }
 
 static int cp__show(cp_cli_t *cli, int argc, char **argv) {

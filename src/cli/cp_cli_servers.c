@@ -54,35 +54,11 @@ static void cp__print_server(const json_t *s) {
     cp_table_print(t, stdout);
 }
 
-/* Runs one request on /v1/servers/{id}[suffix]; prints the server object
- * (or `done` when the reply has no body). */
+/* Runs one request on /v1/servers/{id}[suffix] and prints the server. */
 static int cp__server_call(cp_cli_t *cli, const char *method, const char *id, const char *suffix,
                            const json_t *body, const char *done) {
-    cp_buf_t path = CP_BUF_INIT;
-    cp_buf_puts(&path, "/v1/servers/");
-    cp_cli_path_escape(&path, id);
-    cp_buf_puts(&path, suffix);
-    cp_cli_resp_t r;
-    int rc = cp_cli_request(cli, method, path.data, body, &r);
-    cp_buf_free(&path);
-    if (rc)
-        return rc;
-    if (r.status >= 300) {
-        rc = cp_cli_api_error(cli, &r);
-    } else if (cli->json) {
-        if (r.body.len)
-            cp_cli_print_raw(&r);
-        else
-            printf("{}\n");
-    } else if (json_is_object(r.json)) {
-        if (done)
-            printf("%s %s\n", id, done);
-        cp__print_server(r.json);
-    } else {
-        printf("%s %s\n", id, done ? done : "done");
-    }
-    cp_cli_resp_free(&r);
-    return rc;
+    return cp_cli_object_call(cli, method, "/v1/servers/", id, suffix, body, done,
+                              cp__print_server);
 }
 
 /* ---- list ----------------------------------------------------------------------- */
