@@ -37,6 +37,19 @@ static void cp__usage(FILE *f) {
 }
 
 
+/* Reads optarg as an integer in [lo, hi]; says so on stderr if it is not. */
+static bool cp__int_opt(const char *flag, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(optarg, &end, 10);
+    if (*end || errno || end == optarg || v < lo || v > hi) {
+        fprintf(stderr, "confpool plan: %s expects %ld to %ld\n", flag, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 static int cp__parse(int argc, char **argv, cp__plan_args_t *a) {
     enum { O_SET = 256, O_USERS, O_MAXREF, O_SEEDS, O_INCL, O_THREADS, O_SIZE, O_AT, O_LENGTH,
            O_NOTICE, O_AUDIO, O_MODS };
@@ -70,6 +83,7 @@ static int cp__parse(int argc, char **argv, cp__plan_args_t *a) {
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:p:s:d:n:h", opts, NULL)) != -1) {
         char *end;
+        long v;
         errno = 0;
         switch (c) {
         case 'm': a->model = optarg; break;
@@ -80,24 +94,16 @@ static int cp__parse(int argc, char **argv, cp__plan_args_t *a) {
                 return -1;
             }
             break;
-        case O_SEEDS: {
-            long v = strtol(optarg, &end, 10);
-            if (*end || errno || v < 1 || v > 1000) {
-                fprintf(stderr, "confpool plan: --seeds expects 1 to 1000\n");
+        case O_SEEDS:
+            if (!cp__int_opt("--seeds", 1, 1000, &v))
                 return -1;
-            }
             a->seeds = (unsigned)v;
             break;
-        }
-        case O_THREADS: {
-            long v = strtol(optarg, &end, 10);
-            if (*end || errno || v < 1 || v > 1024) {
-                fprintf(stderr, "confpool plan: --threads expects 1 to 1024\n");
+        case O_THREADS:
+            if (!cp__int_opt("--threads", 1, 1024, &v))
                 return -1;
-            }
             a->threads = (unsigned)v;
             break;
-        }
         case 's':
             a->seed = strtoull(optarg, &end, 10);
             if (*end || errno || optarg[0] == '-') {
@@ -139,21 +145,15 @@ static int cp__parse(int argc, char **argv, cp__plan_args_t *a) {
         }
         case O_INCL: a->include_large = true; break;
         case 'n':
-            a->servers = strtol(optarg, &end, 10);
-            if (*end || errno || a->servers < 1 || a->servers > 100000) {
-                fprintf(stderr, "confpool plan: --servers expects 1 to 100000\n");
+            if (!cp__int_opt("--servers", 1, 100000, &v))
                 return -1;
-            }
+            a->servers = v;
             break;
-        case O_SIZE: {
-            long v = strtol(optarg, &end, 10);
-            if (*end || errno || v < 1 || v > 1000000) {
-                fprintf(stderr, "confpool plan: --size expects 1 to 1000000\n");
+        case O_SIZE:
+            if (!cp__int_opt("--size", 1, 1000000, &v))
                 return -1;
-            }
             a->size = (uint32_t)v;
             break;
-        }
         case O_AT: a->at = optarg; break;
         case O_AUDIO:
             a->audio_only = strtod(optarg, &end);
